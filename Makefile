@@ -1,0 +1,53 @@
+# Mathematics of Deep Neural Networks: build, test, benchmark.
+#   make book    the website in _build/html, every chapter executed
+#   make test    the whole test suite (builds the book once)
+# Both create .venv with the pinned requirements and nnmath on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+MATHJAX_SRC = $(shell $(PY) -c "import importlib.metadata as m; d = m.distribution('sphinx-mathjax-offline'); print(d.locate_file('sphinx-mathjax-offline/static/mathjax'))")
+MATHJAX := _vendor/_static/mathjax/tex-mml-chtml.js
+
+.PHONY: book test chapter pdf bench clean help venv
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book              build the website into _build/html (executes every chapter)"
+	@echo "make test              run the whole test suite"
+	@echo "make chapter CH=FILE   run one chapter (FILE, e.g. chapters/01-learning-problems.md) and build it alone"
+	@echo "make bench             write the speed report bench/report.md"
+	@echo "make clean             remove _build"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --no-deps -e .
+	touch $@
+
+venv: $(STAMP)
+
+# MathJax 3 served from the site itself (no CDN): copied from the pinned sphinx-mathjax-offline wheel.
+$(MATHJAX): $(STAMP)
+	rm -rf _vendor/_static/mathjax && mkdir -p _vendor/_static
+	cp -r "$(MATHJAX_SRC)" _vendor/_static/mathjax
+	test -f $@ && touch $@
+
+book: $(STAMP) $(MATHJAX)
+	$(PY) tools/build_book.py
+
+test: $(STAMP) $(MATHJAX)
+	$(PY) -m pytest
+
+chapter: $(STAMP) $(MATHJAX)
+	@test -n "$(CH)" || (echo "usage: make chapter CH=chapters/NN-name.md" && exit 2)
+	$(PY) tools/run_chapter.py $(CH)
+	$(PY) tools/build_book.py --only $(CH)
+
+bench: $(STAMP) $(MATHJAX)
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf _build
