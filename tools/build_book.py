@@ -34,8 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "_build"
+ROOT = Path(__file__).resolve().parent.parent  # the repository: requirements, nnmath
 TIMEOUT = 120  # seconds per cell, as execute.timeout in _config.yml
 
 
@@ -53,13 +52,13 @@ def env_hash() -> str:
     return h.hexdigest()
 
 
-def toc_files(toc: Path) -> list[Path]:
+def toc_files(toc: Path, source: Path = ROOT) -> list[Path]:
     """The MyST files a table of contents names, in order."""
     out = []
     for line in toc.read_text(encoding="utf-8").splitlines():
         m = re.search(r"(?:file|root):\s*([^\s#]+)", line)
         if m:
-            out.append(ROOT / (m.group(1) + ".md"))
+            out.append(source / (m.group(1) + ".md"))
     return out
 
 
@@ -68,12 +67,12 @@ def has_code(path: Path) -> bool:
     return "kernelspec:" in text and "```{code-cell}" in text
 
 
-def quiet_ipython_dir() -> str:
+def quiet_ipython_dir(build: Path) -> str:
     """An IPYTHONDIR whose kernel config silences ipykernel 7's harmless TCP warning."""
-    d = BUILD / ".ipython" / "profile_default"
+    d = build / ".ipython" / "profile_default"
     d.mkdir(parents=True, exist_ok=True)
     (d / "ipython_kernel_config.py").write_text('c.IPKernelApp.log_level = "ERROR"\n')
-    return str(BUILD / ".ipython")
+    return str(build / ".ipython")
 
 
 def pre_execute(cache_dir: Path, notebooks: list[Path]) -> None:
@@ -93,9 +92,9 @@ def pre_execute(cache_dir: Path, notebooks: list[Path]) -> None:
           f"failed: {[Path(f).name for f in result.errored] or 'none'}", flush=True)
 
 
-def write_only_toc(chapter: Path, out: Path) -> Path:
+def write_only_toc(chapter: Path, out: Path, source: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    rel = chapter.resolve().relative_to(ROOT).with_suffix("").as_posix()
+    rel = chapter.resolve().relative_to(source).with_suffix("").as_posix()
     toc = out / "_toc.yml"
     toc.write_text(
         "format: jb-book\nroot: front/preface\nparts:\n"
@@ -113,9 +112,12 @@ def main(argv=None) -> int:
     ap.add_argument("--all", action="store_true", help="rebuild every page")
     ap.add_argument("--only", type=Path, help="build this chapter alone into _build/only/NAME")
     ap.add_argument("--no-pre-execute", action="store_true", help="let the build execute serially")
+    ap.add_argument("--source", type=Path, default=ROOT, help="the book's folder (default: this repository)")
     args = ap.parse_args(argv)
+    source = args.source.resolve()
+    build_root = source / "_build"
 
-    os.environ.setdefault("IPYTHONDIR", quiet_ipython_dir())
+    os.environ.setdefault("IPYTHONDIR", quiet_ipython_dir(build_root))
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # two chapters run at once on two cores
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
@@ -124,16 +126,16 @@ def main(argv=None) -> int:
         if not chapter.is_file():
             print(f"[build] no such chapter: {args.only}", file=sys.stderr)
             return 2
-        out = BUILD / "only" / chapter.stem
+        out = build_root / "only" / chapter.stem
         os.environ["NNBOOK_ONLY"] = str(chapter)  # Verified claims lists this chapter's claims only
-        toc = write_only_toc(chapter, out)
+        toc = write_only_toc(chapter, out, source)
         build_dir = out / "_build"
         extra = ["--toc", str(toc), "--path-output", str(out)]
     else:
-        toc = ROOT / "_toc.yml"
-        build_dir = BUILD
+        toc = source / "_toc.yml"
+        build_dir = build_root
         extra = []
-    missing = [str(p.relative_to(ROOT)) for p in toc_files(toc) if not p.is_file()]
+    missing = [str(p.relative_to(source)) for p in toc_files(toc, source) if not p.is_file()]
     if missing:
         print(f"[build] {toc.name} names missing files: {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -154,26 +156,26 @@ def main(argv=None) -> int:
     stamp_env.write_text(current)
 
     if not args.no_pre_execute:
-        pre_execute(cache_dir, [p for p in toc_files(toc) if has_code(p)])
+        pre_execute(cache_dir, [p for p in toc_files(toc, source) if has_code(p)])
 
     out_dir = build_dir / ("html" if args.builder == "html" else "latex")
     reports = out_dir / "reports"
     shutil.rmtree(reports, ignore_errors=True)
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going",
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "-W", "-n", "--keep-going",
            "--builder", args.builder, *extra] + (["--all"] if force_all else [])
     print("[build] " + " ".join(cmd), flush=True)
     t0 = time.time()
-    rc = subprocess.run(cmd, cwd=ROOT).returncode
+    rc = subprocess.run(cmd, cwd=source).returncode
     failed = sorted(reports.glob("**/*.err.log")) if reports.exists() else []
     for log in failed:
         print(f"[build] FAILED chapter {log.relative_to(reports).with_suffix('').with_suffix('')}: "
-              f"traceback in {log.relative_to(ROOT)}", file=sys.stderr)
+              f"traceback in {log.relative_to(source)}", file=sys.stderr)
     if rc == 0 and failed:
         rc = 1
     if rc == 0:
         stamp_ok.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
         shutil.rmtree(reports, ignore_errors=True)  # never publish tracebacks with the site
-        print(f"[build] {args.builder} ok in {time.time() - t0:.1f} s: {out_dir.relative_to(ROOT)}")
+        print(f"[build] {args.builder} ok in {time.time() - t0:.1f} s: {out_dir.relative_to(source)}")
     else:
         print(f"[build] {args.builder} FAILED (exit {rc}); see the messages above", file=sys.stderr)
     return rc
