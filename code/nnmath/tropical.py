@@ -1,0 +1,579 @@
+r"""Feed-forward ReLU networks as piecewise-linear and tropical maps.
+
+The code of the chapter *Feed-forward networks*. A network is given by two lists,
+``weights[l]`` of shape ``(n_{l+1}, n_l)`` and ``biases[l]`` of shape ``(n_{l+1},)``;
+it computes
+
+.. math::  h_0 = x, \qquad h_{l} = \max(W_l h_{l-1} + b_l, 0) \ (1 \le l < L), \qquad
+           f(x) = W_L h_{L-1} + b_L ,
+
+with a ReLU after every layer but the last. Its *activation pattern* at :math:`x` is
+the vector of signs :math:`[z > 0]` of all hidden pre-activations; the set of inputs
+with one pattern is a convex polyhedron on which :math:`f` is affine.
+
+Tropical side: in the max-plus semiring :math:`(\mathbb R \cup \{-\infty\}, \oplus, \odot)`
+with :math:`a \oplus b = \max(a, b)` and :math:`a \odot b = a + b`, a tropical
+polynomial is
+
+.. math::  p(x) = \bigoplus_{i=1}^m c_i \odot x^{\odot a_i} = \max_{i} \big(c_i + \langle a_i, x\rangle\big),
+
+and a ReLU network is a difference :math:`F - G` of two of them
+(:func:`tropical_decomposition`, after Zhang, Naitzat and Lim, 2018). The tropical
+counterpart of convolution is the max-plus convolution (dilation)
+:math:`(f \oplus_* g)_k = \max_{i + j = k} (f_i + g_j)` (:func:`maxplus_convolve`),
+whose adjoint is the erosion :func:`erosion`.
+"""
+
+from __future__ import annotations
+
+from math import comb
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._validate import check_array, check_int, check_real, check_rng
+
+__all__ = [
+    "TropicalPolynomial",
+    "tropical_sum",
+    "tropical_product",
+    "tropical_power",
+    "TropicalRational",
+    "tropical_decomposition",
+    "check_network",
+    "random_relu_network",
+    "relu_network",
+    "preactivations",
+    "activation_pattern",
+    "LineRegions",
+    "regions_on_line",
+    "GridRegions",
+    "regions_on_grid",
+    "hyperplane_bound",
+    "region_bound",
+    "maxplus_convolve",
+    "erosion",
+    "weights_from_torch",
+]
+
+
+# ----------------------------------------------------------------------------- tropical polynomials
+
+
+class TropicalPolynomial:
+    r"""A max-plus polynomial :math:`p(x) = \max_i (c_i + \langle a_i, x\rangle)` on :math:`\mathbb R^d`.
+
+    Exponents may be integer (a tropical polynomial in the strict sense) or real
+    (a *tropical signomial*); either way :math:`p` is convex and piecewise linear.
+
+    Parameters
+    ----------
+    coefficients : array of shape (m,)
+        The coefficients :math:`c_i` (finite).
+    exponents : array of shape (m, d)
+        The exponent vectors :math:`a_i`, one monomial a row.
+
+    Examples
+    --------
+    ``TropicalPolynomial([0.0, 0.0], [[1.0], [0.0]])`` is :math:`\max(x, 0) = \mathrm{ReLU}(x)`.
+    """
+
+    def __init__(self, coefficients, exponents):
+        c = check_array("coefficients", coefficients, ndim=1)
+        a = check_array("exponents", exponents, ndim=2)
+        if a.shape[0] != c.shape[0]:
+            raise ValueError(f"exponents must have one row per coefficient: got {a.shape[0]} rows "
+                             f"for {c.shape[0]} coefficients")
+        if c.shape[0] == 0:
+            raise ValueError("coefficients must contain at least one monomial")
+        self.coefficients = c
+        self.exponents = a
+
+    @property
+    def dim(self) -> int:
+        """The number :math:`d` of variables."""
+        return self.exponents.shape[1]
+
+    @property
+    def n_monomials(self) -> int:
+        """The number :math:`m` of monomials."""
+        return self.coefficients.shape[0]
+
+    def __call__(self, x) -> np.ndarray:
+        r"""Evaluate :math:`\max_i (c_i + \langle a_i, x\rangle)` at the rows of ``x`` (shape (n, d) or (d,))."""
+        x = check_array("x", x, ndim=(1, 2))
+        single = x.ndim == 1
+        X = x[None, :] if single else x
+        if X.shape[1] != self.dim:
+            raise ValueError(f"x must have {self.dim} columns, got shape {x.shape}")
+        values = (X @ self.exponents.T + self.coefficients).max(axis=1)
+        return values[0] if single else values
+
+    def monomial_values(self, x) -> np.ndarray:
+        """The values of each monomial, shape (n, m): their row-wise maximum is ``self(x)``."""
+        X = np.atleast_2d(check_array("x", x, ndim=(1, 2)))
+        return X @ self.exponents.T + self.coefficients
+
+    def simplify(self, prune: bool = True) -> "TropicalPolynomial":
+        r"""An equal polynomial with fewer monomials.
+
+        Monomials with equal exponents are merged (the larger coefficient wins). With
+        ``prune``, only the monomials whose lifted points :math:`(a_i, c_i) \in \mathbb R^{d+1}`
+        are vertices of an *upper* facet of their convex hull are kept: for each
+        :math:`x` the maximum of :math:`c + \langle a, x\rangle` over the hull is attained at
+        such a vertex, so the function is unchanged. When the lifted points are
+        degenerate (flat) no pruning is done, which is always correct.
+        """
+        exps, inverse = np.unique(self.exponents, axis=0, return_inverse=True)
+        coefs = np.full(exps.shape[0], -np.inf)
+        np.maximum.at(coefs, inverse.ravel(), self.coefficients)
+        if prune and exps.shape[0] > self.dim + 1:
+            keep = _upper_hull_vertices(exps, coefs)
+            exps, coefs = exps[keep], coefs[keep]
+        return TropicalPolynomial(coefs, exps)
+
+    def __repr__(self) -> str:
+        return f"TropicalPolynomial(n_monomials={self.n_monomials}, dim={self.dim})"
+
+
+def _upper_hull_vertices(exps: np.ndarray, coefs: np.ndarray) -> np.ndarray:
+    """Indices of the lifted points (a_i, c_i) lying on an upper facet of their hull (all if degenerate)."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    points = np.column_stack([exps, coefs])
+    try:
+        hull = ConvexHull(points)
+    except (QhullError, ValueError):
+        return np.arange(points.shape[0])
+    upper = hull.equations[:, -2] > 1e-12  # outward normal has a positive c-component
+    return np.unique(hull.simplices[upper].ravel())
+
+
+def _check_poly(name: str, p: Any) -> TropicalPolynomial:
+    if not isinstance(p, TropicalPolynomial):
+        raise TypeError(f"{name} must be a TropicalPolynomial, got {type(p).__name__}")
+    return p
+
+
+def tropical_sum(p: TropicalPolynomial, q: TropicalPolynomial) -> TropicalPolynomial:
+    r"""The tropical sum :math:`p \oplus q = \max(p, q)`: the union of the monomials."""
+    p, q = _check_poly("p", p), _check_poly("q", q)
+    if p.dim != q.dim:
+        raise ValueError(f"q must have the dimension of p ({p.dim}), got {q.dim}")
+    return TropicalPolynomial(np.concatenate([p.coefficients, q.coefficients]),
+                              np.vstack([p.exponents, q.exponents]))
+
+
+def tropical_product(p: TropicalPolynomial, q: TropicalPolynomial, prune: bool = True) -> TropicalPolynomial:
+    r"""The tropical product :math:`p \odot q = p + q`.
+
+    Since :math:`\max_i u_i + \max_j v_j = \max_{i,j} (u_i + v_j)`, its monomials are all
+    sums :math:`(c_i + c'_j) \odot x^{\odot(a_i + a'_j)}` (the Newton polytope of the
+    product is the Minkowski sum); the result is simplified (see
+    :meth:`TropicalPolynomial.simplify`).
+    """
+    p, q = _check_poly("p", p), _check_poly("q", q)
+    if p.dim != q.dim:
+        raise ValueError(f"q must have the dimension of p ({p.dim}), got {q.dim}")
+    coefs = (p.coefficients[:, None] + q.coefficients[None, :]).ravel()
+    exps = (p.exponents[:, None, :] + q.exponents[None, :, :]).reshape(-1, p.dim)
+    return TropicalPolynomial(coefs, exps).simplify(prune=prune)
+
+
+def tropical_power(p: TropicalPolynomial, t: float) -> TropicalPolynomial:
+    r"""The tropical power :math:`p^{\odot t} = t \cdot p` for a real :math:`t \ge 0`.
+
+    As functions, :math:`t \max_i (c_i + \langle a_i, x\rangle) = \max_i (t c_i + \langle t a_i, x\rangle)`
+    for :math:`t \ge 0`. For an integer :math:`t` this equals the :math:`t`-fold tropical
+    product, whose extra monomials are never maximal and are not listed.
+    """
+    p = _check_poly("p", p)
+    t = check_real("t", t, minimum=0.0)
+    if t == 0.0:
+        return TropicalPolynomial([0.0], np.zeros((1, p.dim)))
+    return TropicalPolynomial(t * p.coefficients, t * p.exponents)
+
+
+def _affine_combination(F: list[TropicalPolynomial], G: list[TropicalPolynomial], w: np.ndarray,
+                        b: float, prune: bool) -> TropicalPolynomial:
+    r"""The tropical monomial-product :math:`b \odot \bigodot_i F_i^{\odot w_i^+} \odot G_i^{\odot w_i^-}`."""
+    d = F[0].dim
+    result = TropicalPolynomial([b], np.zeros((1, d)))
+    for Fi, Gi, wi in zip(F, G, w):
+        if wi > 0:
+            result = tropical_product(result, tropical_power(Fi, wi), prune=prune)
+        elif wi < 0:
+            result = tropical_product(result, tropical_power(Gi, -wi), prune=prune)
+    return result
+
+
+class TropicalRational(NamedTuple):
+    r"""A tropical rational map :math:`x \mapsto F(x) - G(x)`, one pair :math:`(F_k, G_k)` an output."""
+
+    F: list[TropicalPolynomial]
+    G: list[TropicalPolynomial]
+
+    def __call__(self, x) -> np.ndarray:
+        """Evaluate :math:`F_k(x) - G_k(x)` at the rows of ``x``; returns shape (n, outputs)."""
+        X = np.atleast_2d(check_array("x", x, ndim=(1, 2)))
+        return np.column_stack([Fk(X) - Gk(X) for Fk, Gk in zip(self.F, self.G)])
+
+
+def tropical_decomposition(weights, biases, prune: bool = True) -> TropicalRational:
+    r"""Write a ReLU network as :math:`f = F - G` with tropical polynomials :math:`F, G`.
+
+    Induction over the layers (Zhang, Naitzat and Lim, 2018). Suppose the layer's
+    input is :math:`h = F - G` componentwise, with tropical polynomials :math:`F_i, G_i`
+    (for the input layer :math:`F_i = x_i`, :math:`G_i = 0`). Split
+    :math:`W = W^+ - W^-` into positive and negative parts. Then
+
+    .. math::  W h + b = H - \tilde G, \qquad H = W^+ F + W^- G + b, \qquad \tilde G = W^+ G + W^- F,
+
+    and :math:`H`, :math:`\tilde G` are tropical polynomials (non-negative combinations of
+    convex max-affine functions, i.e. tropical products of tropical powers). The ReLU
+    gives :math:`\max(H - \tilde G, 0) = \max(H, \tilde G) - \tilde G = (H \oplus \tilde G) - \tilde G`.
+    The last layer has no ReLU: :math:`f = H - \tilde G`.
+
+    Parameters
+    ----------
+    weights, biases : lists of arrays
+        The network (see :func:`check_network`). Integer weights give integer exponents.
+    prune : bool
+        Drop monomials that are never maximal after each product (exact; see
+        :meth:`TropicalPolynomial.simplify`). Without it the number of monomials grows
+        like a product of the widths' powers of two.
+
+    Returns
+    -------
+    TropicalRational
+        ``F[k]``, ``G[k]`` for each output ``k``.
+    """
+    weights, biases = check_network(weights, biases)
+    d = weights[0].shape[1]
+    F = [TropicalPolynomial([0.0], np.eye(d)[i:i + 1]) for i in range(d)]
+    G = [TropicalPolynomial([0.0], np.zeros((1, d))) for _ in range(d)]
+    L = len(weights)
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        H = [_affine_combination(F, G, W[j], b[j], prune) for j in range(W.shape[0])]
+        Gt = [_affine_combination(G, F, W[j], 0.0, prune) for j in range(W.shape[0])]
+        if layer < L - 1:
+            F = [tropical_sum(Hj, Gj).simplify(prune=prune) for Hj, Gj in zip(H, Gt)]
+            G = Gt
+        else:
+            F, G = H, Gt
+    return TropicalRational(F, G)
+
+
+# ----------------------------------------------------------------------------- ReLU networks
+
+
+def check_network(weights, biases) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Validate a network given as lists of weight matrices (fan_out, fan_in) and bias vectors.
+
+    Checks that there is at least one layer, that ``weights[l]`` is a 2-D array whose
+    number of columns equals the number of rows of ``weights[l-1]``, and that
+    ``biases[l]`` has shape ``(weights[l].shape[0],)``. Returns float arrays.
+    """
+    if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)):
+        raise TypeError("weights and biases must be lists of arrays")
+    if len(weights) == 0:
+        raise ValueError("weights must contain at least one layer")
+    if len(biases) != len(weights):
+        raise ValueError(f"biases must have one vector per layer: {len(weights)} weights, {len(biases)} biases")
+    Ws, bs = [], []
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        W = check_array(f"weights[{l}]", W, ndim=2)
+        if l > 0 and W.shape[1] != Ws[-1].shape[0]:
+            raise ValueError(f"weights[{l}] must have {Ws[-1].shape[0]} columns (the fan-out of layer "
+                             f"{l - 1}), got shape {W.shape}")
+        b = check_array(f"biases[{l}]", b, shape=(W.shape[0],))
+        Ws.append(W)
+        bs.append(b)
+    return Ws, bs
+
+
+def random_relu_network(input_dim: int, width: int, depth: int, *, output_dim: int = 1,
+                        bias_std: float = 0.1, integer_range: int | None = None,
+                        seed) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""A random ReLU network with ``depth`` hidden layers of ``width`` neurons.
+
+    Real weights use He's scaling :math:`W_{jk} \sim N(0, 2/n_{\text{in}})` and biases
+    :math:`N(0, \sigma_b^2)`. With ``integer_range=k`` all weights and biases are instead
+    integers drawn uniformly from :math:`\{-k, \dots, k\}` (the setting of tropical
+    polynomials with integer exponents).
+
+    Returns
+    -------
+    weights, biases : lists of length ``depth + 1``
+    """
+    input_dim = check_int("input_dim", input_dim, minimum=1)
+    width = check_int("width", width, minimum=1)
+    depth = check_int("depth", depth, minimum=0)
+    output_dim = check_int("output_dim", output_dim, minimum=1)
+    bias_std = check_real("bias_std", bias_std, minimum=0.0)
+    if integer_range is not None:
+        integer_range = check_int("integer_range", integer_range, minimum=1)
+    rng = check_rng("seed", seed)
+    sizes = [input_dim] + [width] * depth + [output_dim]
+    weights, biases = [], []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        if integer_range is None:
+            weights.append(rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in))
+            biases.append(bias_std * rng.standard_normal(fan_out))
+        else:
+            k = integer_range
+            weights.append(rng.integers(-k, k + 1, size=(fan_out, fan_in)).astype(float))
+            biases.append(rng.integers(-k, k + 1, size=fan_out).astype(float))
+    return weights, biases
+
+
+def _inputs(x, d: int) -> np.ndarray:
+    X = np.atleast_2d(check_array("x", x, ndim=(1, 2)))
+    if X.shape[1] != d:
+        raise ValueError(f"x must have {d} columns (the network's input dimension), got shape {X.shape}")
+    return X
+
+
+def preactivations(weights, biases, x) -> list[np.ndarray]:
+    r"""The hidden pre-activations :math:`z_l = W_l h_{l-1} + b_l`, :math:`l = 1, \dots, L-1`.
+
+    Returns a list of arrays of shape (n, n_l), one per hidden layer, for the rows of ``x``.
+    """
+    weights, biases = check_network(weights, biases)
+    h = _inputs(x, weights[0].shape[1])
+    zs = []
+    for W, b in zip(weights[:-1], biases[:-1]):
+        z = h @ W.T + b
+        zs.append(z)
+        h = np.maximum(z, 0.0)
+    return zs
+
+
+def relu_network(weights, biases, x) -> np.ndarray:
+    r"""Evaluate the network :math:`f(x) = W_L \max(\cdots \max(W_1 x + b_1, 0) \cdots) + b_L`.
+
+    ``x`` has shape (n, d) (or (d,)); returns shape (n, n_L).
+    """
+    weights, biases = check_network(weights, biases)
+    h = _inputs(x, weights[0].shape[1])
+    for W, b in zip(weights[:-1], biases[:-1]):
+        h = np.maximum(h @ W.T + b, 0.0)
+    return h @ weights[-1].T + biases[-1]
+
+
+def activation_pattern(weights, biases, x) -> np.ndarray:
+    r"""The activation pattern :math:`s(x) = ([z_{l,j}(x) > 0])_{l,j}` of every hidden neuron.
+
+    Returns a boolean array of shape (n, N), N the number of hidden neurons (layers concatenated).
+    """
+    zs = preactivations(weights, biases, x)
+    if not zs:
+        return np.zeros((np.atleast_2d(x).shape[0], 0), dtype=bool)
+    return np.concatenate([z > 0 for z in zs], axis=1)
+
+
+# ----------------------------------------------------------------------------- counting regions
+
+
+class LineRegions(NamedTuple):
+    """Activation regions of a network along the segment ``start + t (end - start)``, ``t`` in [0, 1].
+
+    ``t`` holds the sorted breakpoints (with 0 and 1); the network is affine on each
+    ``[t[i], t[i+1]]`` and the activation pattern is constant inside it. ``values`` are
+    the network's outputs at ``t`` (shape (len(t), outputs)).
+    """
+
+    t: np.ndarray
+    values: np.ndarray
+    n_regions: int
+    n_pieces: int
+
+
+def regions_on_line(weights, biases, start, end, rtol: float = 1e-9) -> LineRegions:
+    r"""Exact activation regions and linear pieces of a ReLU network along a segment.
+
+    Layer by layer: if every pre-activation of layer :math:`l` is affine between
+    consecutive points of the current partition of :math:`[0, 1]`, each neuron changes
+    sign at most once in each interval, at the zero of the linear interpolation; adding
+    these zeros makes the next layer affine between consecutive points again. So each
+    layer of width :math:`n_l` multiplies the number of intervals by at most
+    :math:`n_l + 1`.
+
+    Returns
+    -------
+    LineRegions
+        ``n_regions``: number of intervals (each with its own activation pattern);
+        ``n_pieces``: number of maximal intervals on which the output is affine
+        (slopes compared with relative tolerance ``rtol``), ``n_pieces <= n_regions``.
+    """
+    weights, biases = check_network(weights, biases)
+    d = weights[0].shape[1]
+    start = check_array("start", start, shape=(d,))
+    end = check_array("end", end, shape=(d,))
+    if np.array_equal(start, end):
+        raise ValueError("end must differ from start")
+    rtol = check_real("rtol", rtol, minimum=0.0)
+    t = np.array([0.0, 1.0])
+    h = np.vstack([start, end])
+    for W, b in zip(weights[:-1], biases[:-1]):
+        z = h @ W.T + b
+        i, j = np.nonzero(z[:-1] * z[1:] < 0)  # neuron j changes sign inside interval i
+        s = z[i, j] / (z[i, j] - z[i + 1, j])
+        t_new = t[i] + s * (t[i + 1] - t[i])
+        z_new = z[i] + s[:, None] * (z[i + 1] - z[i])
+        z_new[np.arange(len(j)), j] = 0.0
+        t = np.concatenate([t, t_new])
+        z = np.vstack([z, z_new])
+        t, first = np.unique(t, return_index=True)
+        h = np.maximum(z[first], 0.0)
+    values = h @ weights[-1].T + biases[-1]
+    slopes = np.diff(values, axis=0) / np.diff(t)[:, None]
+    scale = max(1.0, float(np.abs(slopes).max()))
+    kinks = np.any(np.abs(np.diff(slopes, axis=0)) > rtol * scale, axis=1)
+    return LineRegions(t, values, len(t) - 1, 1 + int(kinks.sum()))
+
+
+class GridRegions(NamedTuple):
+    """Activation regions of a network with 2-D input seen on a grid.
+
+    ``labels[i, j]`` numbers the activation pattern at ``(x[j], y[i])``; ``n_regions``
+    is the number of distinct patterns.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    labels: np.ndarray
+    n_regions: int
+
+
+def regions_on_grid(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), resolution: int = 200) -> GridRegions:
+    r"""Distinct activation patterns of a network on :math:`\mathbb R^2` on a ``resolution`` square grid.
+
+    Each activation region is convex, so it meets the window in a connected set and the
+    count of distinct patterns is the number of regions the grid sees (a lower bound
+    for the number of regions meeting the window: very thin regions may fall between
+    grid points).
+    """
+    weights, biases = check_network(weights, biases)
+    if weights[0].shape[1] != 2:
+        raise ValueError(f"weights[0] must have 2 columns (a network on R^2), got shape {weights[0].shape}")
+    resolution = check_int("resolution", resolution, minimum=2)
+    (x0, x1), (y0, y1) = _check_lim("xlim", xlim), _check_lim("ylim", ylim)
+    x = np.linspace(x0, x1, resolution)
+    y = np.linspace(y0, y1, resolution)
+    XX, YY = np.meshgrid(x, y)
+    S = activation_pattern(weights, biases, np.column_stack([XX.ravel(), YY.ravel()]))
+    packed = np.packbits(S, axis=1)
+    _, labels = np.unique(packed, axis=0, return_inverse=True)
+    labels = labels.reshape(resolution, resolution)
+    return GridRegions(x, y, labels, int(labels.max()) + 1)
+
+
+def _check_lim(name: str, lim) -> tuple[float, float]:
+    try:
+        a, b = (float(v) for v in lim)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {lim!r}") from None
+    if not (np.isfinite(a) and np.isfinite(b) and a < b):
+        raise ValueError(f"{name} must satisfy low < high with finite ends, got {lim!r}")
+    return a, b
+
+
+def hyperplane_bound(n: int, d: int) -> int:
+    r"""Zaslavsky's bound :math:`\sum_{j=0}^{d} \binom{n}{j}` on the regions of :math:`n` hyperplanes in :math:`\mathbb R^d`.
+
+    It is attained when the hyperplanes are in general position.
+    """
+    n = check_int("n", n, minimum=0)
+    d = check_int("d", d, minimum=0)
+    return sum(comb(n, j) for j in range(d + 1))
+
+
+def region_bound(widths, input_dim: int) -> int:
+    r"""The bound :math:`\prod_{l=1}^{L} \sum_{j=0}^{d} \binom{n_l}{j}` on activation regions.
+
+    ``widths`` are the hidden widths :math:`n_1, \dots, n_L` and ``input_dim`` is
+    :math:`d`. For :math:`d = 1` it is :math:`\prod_l (n_l + 1)`.
+    """
+    input_dim = check_int("input_dim", input_dim, minimum=1)
+    if isinstance(widths, (int, np.integer)) or not hasattr(widths, "__iter__"):
+        raise TypeError(f"widths must be a sequence of integers, got {widths!r}")
+    bound = 1
+    for l, n in enumerate(widths):
+        n = check_int(f"widths[{l}]", n, minimum=0)
+        bound *= hyperplane_bound(n, input_dim)
+    return bound
+
+
+# ----------------------------------------------------------------------------- max-plus convolution
+
+
+def _check_signal(name: str, f) -> np.ndarray:
+    f = check_array(name, f, ndim=1, finite=False)
+    if f.size == 0:
+        raise ValueError(f"{name} must be non-empty")
+    if np.any(np.isnan(f)) or np.any(f == np.inf):
+        raise ValueError(f"{name} must have entries in [-inf, inf) (no NaN or +inf)")
+    return f
+
+
+def maxplus_convolve(f, g) -> np.ndarray:
+    r"""The max-plus convolution (dilation) :math:`(f \oplus_* g)_k = \max_{i + j = k} (f_i + g_j)`.
+
+    The tropical analogue of ``numpy.convolve(f, g)`` ("full" mode, length
+    ``len(f) + len(g) - 1``): sums become maxima and products sums. Entries may be
+    :math:`-\infty` (the tropical zero), e.g. a flat structuring element that is 0 on a
+    window and :math:`-\infty` elsewhere gives a running maximum (max pooling).
+    """
+    f = _check_signal("f", f)
+    g = _check_signal("g", g)
+    n, m = len(f), len(g)
+    out = np.full(n + m - 1, -np.inf)
+    for j in range(m):  # one shifted copy of f per entry of g: out = max_j (g_j + f shifted by j)
+        out[j:j + n] = np.maximum(out[j:j + n], f + g[j])
+    return out
+
+
+def erosion(h, g) -> np.ndarray:
+    r"""The erosion :math:`(\varepsilon_g h)_i = \min_j (h_{i+j} - g_j)`, adjoint of the dilation by :math:`g`.
+
+    For ``h`` of length :math:`N` and ``g`` of length :math:`m` the result has length
+    :math:`N - m + 1`, and for every ``f`` of that length
+
+    .. math::  f \oplus_* g \le h \iff f \le \varepsilon_g h .
+
+    ``g`` must be finite here (a :math:`-\infty` entry of ``g`` imposes no constraint and
+    is skipped).
+    """
+    h = _check_signal("h", h)
+    g = _check_signal("g", g)
+    N, m = len(h), len(g)
+    if m > N:
+        raise ValueError(f"g must not be longer than h, got lengths {m} and {N}")
+    out = np.full(N - m + 1, np.inf)
+    for j in range(m):
+        if np.isfinite(g[j]):
+            out = np.minimum(out, h[j:j + N - m + 1] - g[j])
+    return out
+
+
+# ----------------------------------------------------------------------------- PyTorch bridge
+
+
+def weights_from_torch(module) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Weights and biases (float64 NumPy) of the ``torch.nn.Linear`` layers of ``module``, in order.
+
+    Meant for an MLP whose only nonlinearity is a ReLU between consecutive linear
+    layers, so that :func:`relu_network` computes the same function.
+    """
+    import torch
+
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    layers = [m for m in module.modules() if isinstance(m, torch.nn.Linear)]
+    if not layers:
+        raise ValueError("module must contain at least one torch.nn.Linear layer")
+    weights = [m.weight.detach().double().numpy().copy() for m in layers]
+    biases = [(m.bias.detach().double().numpy().copy() if m.bias is not None else np.zeros(m.out_features))
+              for m in layers]
+    return check_network(weights, biases)
