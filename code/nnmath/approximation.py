@@ -1,0 +1,471 @@
+r"""Universal approximation: constructive ReLU networks, depth separation, Barron rates.
+
+The code of the chapter *Universal approximation*. Everything here is an explicit
+construction whose error the chapter bounds, so every function can be checked
+against its theorem.
+
+- The tent map :math:`g(x) = 2\min(x, 1 - x) = 2\operatorname{relu}(x) - 4\operatorname{relu}(x - \tfrac12)`
+  on :math:`[0, 1]` and its :math:`k`-fold composition, the sawtooth
+  :math:`g_k = g \circ \dots \circ g`, which has :math:`2^k` linear pieces
+  (:func:`tent`, :func:`sawtooth`, :func:`sawtooth_network`).
+- Yarotsky's approximation of :math:`x^2` on :math:`[0, 1]`,
+
+  .. math::  f_m(x) = x - \sum_{s=1}^{m} \frac{g_s(x)}{4^s}, \qquad
+             \sup_{[0,1]} |f_m(x) - x^2| = 4^{-(m+1)},
+
+  which is the piecewise-linear interpolant of :math:`x^2` on the grid
+  :math:`2^{-m}\mathbb{Z}` (:func:`yarotsky_square`, :func:`yarotsky_network`), and from it
+  products and polynomials (:func:`yarotsky_product`, :func:`yarotsky_polynomial`).
+- The piecewise-linear interpolant of a function on a uniform grid, written exactly as a
+  one-hidden-layer ReLU network (:func:`relu_interpolant`), a least-squares fit of the outer
+  weights of such a network (:func:`shallow_lstsq_fit`), and a counter of the linear
+  pieces of a one-dimensional piecewise-linear function (:func:`count_pieces`).
+- Maurey's sampling of :math:`n` units from a network's representation
+  :math:`f = \sum_j c_j \operatorname{relu}(\langle w_j, x\rangle + b_j)`, whose
+  :math:`L^2` error decays like :math:`n^{-1/2}` in every dimension
+  (:func:`barron_target`, :func:`maurey_sample`, :func:`maurey_errors`).
+
+Networks are ``torch.nn.Sequential`` stacks of ``Linear`` and ``ReLU`` layers in float64 with
+the weights set by hand; :func:`evaluate_network` runs one on a NumPy array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._validate import check_array, check_callable, check_int, check_real, check_rng
+
+__all__ = [
+    "tent",
+    "sawtooth",
+    "sawtooth_network",
+    "yarotsky_square",
+    "yarotsky_network",
+    "yarotsky_product",
+    "yarotsky_polynomial",
+    "network_from_weights",
+    "evaluate_network",
+    "relu_interpolant",
+    "shallow_lstsq_fit",
+    "count_pieces",
+    "sawtooth_l1_lower_bound",
+    "BarronTarget",
+    "barron_target",
+    "maurey_variance",
+    "maurey_sample",
+    "maurey_errors",
+]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _check_depth(name: str, value) -> int:
+    """Return a depth (a number of compositions) as an ``int >= 0``; anything else is a ValueError."""
+    try:
+        return check_int(name, value, minimum=0)
+    except TypeError:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}") from None
+
+
+def _unit_interval(name: str, x) -> np.ndarray:
+    """Return ``x`` as a float array, checking that every entry lies in [0, 1]."""
+    x = check_array(name, x)
+    if np.any(x < 0.0) or np.any(x > 1.0):
+        raise ValueError(f"{name} must have all entries in [0, 1], got values in [{x.min()}, {x.max()}]")
+    return x
+
+
+def network_from_weights(weights: Sequence, biases: Sequence) -> nn.Sequential:
+    r"""Build the ReLU network :math:`x \mapsto A_L \operatorname{relu}(\cdots \operatorname{relu}(A_1 x + c_1) \cdots) + c_L`.
+
+    Parameters
+    ----------
+    weights : sequence of arrays of shape (out, in)
+        The matrices :math:`A_1, \dots, A_L`; consecutive shapes must chain.
+    biases : sequence of arrays of shape (out,)
+        The vectors :math:`c_1, \dots, c_L`.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``Linear, ReLU, Linear, ReLU, ..., Linear`` in float64 with exactly these weights
+        (a ReLU after every layer but the last).
+    """
+    if len(weights) != len(biases) or len(weights) == 0:
+        raise ValueError(f"weights and biases must be non-empty and of equal length, "
+                         f"got {len(weights)} and {len(biases)}")
+    layers: list[nn.Module] = []
+    for i, (A, c) in enumerate(zip(weights, biases)):
+        A = check_array(f"weights[{i}]", A, ndim=2)
+        c = check_array(f"biases[{i}]", c, shape=(A.shape[0],))
+        if i > 0 and A.shape[1] != layers[-2].out_features:
+            raise ValueError(f"weights[{i}] must have {layers[-2].out_features} columns, got {A.shape[1]}")
+        lin = nn.Linear(A.shape[1], A.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(A))
+            lin.bias.copy_(torch.from_numpy(c))
+        layers += [lin, nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def evaluate_network(net: nn.Module, x) -> np.ndarray:
+    """Evaluate a network with one input and one output at the points ``x`` (shape (n,)); return shape (n,)."""
+    x = check_array("x", x, ndim=1)
+    with torch.no_grad():
+        out = net(torch.from_numpy(x).reshape(-1, 1))
+    return out.reshape(-1).numpy()
+
+
+# ----------------------------------------------------------------------------- sawtooth
+
+
+def tent(x) -> np.ndarray:
+    r"""The tent map :math:`g(x) = 2x` on :math:`[0, \tfrac12]`, :math:`2(1 - x)` on :math:`[\tfrac12, 1]`.
+
+    Equivalently :math:`g(x) = 2\operatorname{relu}(x) - 4\operatorname{relu}(x - \tfrac12)` for
+    :math:`x \in [0, 1]`. ``x`` must lie in :math:`[0, 1]`.
+    """
+    x = _unit_interval("x", x)
+    return 2.0 * np.minimum(x, 1.0 - x)
+
+
+def sawtooth(x, k: int) -> np.ndarray:
+    r"""The sawtooth :math:`g_k = g \circ \cdots \circ g` (:math:`k` times, :math:`g_0 = \mathrm{id}`).
+
+    :math:`g_k` is continuous, has :math:`2^k` linear pieces on the intervals
+    :math:`[j 2^{-k}, (j+1) 2^{-k}]`, and takes the value 0 at even and 1 at odd multiples
+    of :math:`2^{-k}`. For :math:`k \ge 1`, :math:`g_k(x) = 2\operatorname{dist}(2^{k-1}x, \mathbb{Z})`.
+
+    Parameters
+    ----------
+    x : array, entries in [0, 1]
+    k : int, ``>= 0``
+    """
+    x = _unit_interval("x", x)
+    k = _check_depth("k", k)
+    y = x.copy()
+    for _ in range(k):
+        y = 2.0 * np.minimum(y, 1.0 - y)
+    return y
+
+
+def _tent_layer() -> tuple[np.ndarray, np.ndarray]:
+    """First layer of the tent map: t -> (relu(t), relu(t - 1/2))."""
+    return np.array([[1.0], [1.0]]), np.array([0.0, -0.5])
+
+
+def sawtooth_network(k: int) -> nn.Sequential:
+    r"""A ReLU network of depth :math:`k` and width 2 that computes :math:`g_k` exactly on :math:`[0, 1]`.
+
+    Hidden layer :math:`s` holds :math:`(\operatorname{relu}(u), \operatorname{relu}(u - \tfrac12))`
+    with :math:`u = g_{s-1}(x)`; the next layer reads :math:`g_s = 2\operatorname{relu}(u) - 4\operatorname{relu}(u - \tfrac12)`
+    off them. So it has :math:`k` hidden layers, :math:`2k` units, and for :math:`k = 0` it is the identity.
+    """
+    k = _check_depth("k", k)
+    if k == 0:
+        return network_from_weights([np.eye(1)], [np.zeros(1)])
+    A1, c1 = _tent_layer()
+    read = np.array([[2.0, -4.0]])  # g = 2 relu(u) - 4 relu(u - 1/2)
+    weights, biases = [A1], [c1]
+    for _ in range(k - 1):
+        weights.append(A1 @ read)  # the tent layer applied to g_s
+        biases.append(c1.copy())
+    weights.append(read)
+    biases.append(np.zeros(1))
+    return network_from_weights(weights, biases)
+
+
+# ----------------------------------------------------------------------------- Yarotsky
+
+
+def yarotsky_square(x, m: int) -> np.ndarray:
+    r"""Yarotsky's approximation :math:`f_m(x) = x - \sum_{s=1}^{m} g_s(x) / 4^s` of :math:`x^2`.
+
+    :math:`f_m` is the piecewise-linear interpolant of :math:`x^2` at the points
+    :math:`j 2^{-m}`, so :math:`0 \le f_m(x) - x^2 \le 4^{-(m+1)}` on :math:`[0, 1]`, with
+    equality on the right at the midpoints :math:`(j + \tfrac12) 2^{-m}`.
+
+    Parameters
+    ----------
+    x : array, entries in [0, 1]
+    m : int, ``>= 0``
+    """
+    x = _unit_interval("x", x)
+    m = _check_depth("m", m)
+    f = x.copy()
+    g = x.copy()
+    for s in range(1, m + 1):
+        g = 2.0 * np.minimum(g, 1.0 - g)  # g_s
+        f = f - g / 4.0**s
+    return f
+
+
+def yarotsky_network(m: int) -> nn.Sequential:
+    r"""A ReLU network of depth :math:`m` and width 3 that computes :math:`f_m` exactly on :math:`[0, 1]`.
+
+    Hidden layer :math:`s` holds :math:`\operatorname{relu}(u), \operatorname{relu}(u - \tfrac12)` with
+    :math:`u = g_{s-1}(x)` (so that :math:`g_s = 2\operatorname{relu}(u) - 4\operatorname{relu}(u - \tfrac12)`)
+    and the running sum :math:`f_{s-1}(x) \ge 0`, which passes a ReLU unchanged. The output is
+    :math:`f_m = f_{m-1} - g_m / 4^m`. For :math:`m = 0` it is the identity :math:`f_0(x) = x`.
+    """
+    m = _check_depth("m", m)
+    if m == 0:
+        return network_from_weights([np.eye(1)], [np.zeros(1)])
+    weights = [np.array([[1.0], [1.0], [1.0]])]  # relu(x), relu(x - 1/2), relu(f_0) = x
+    biases = [np.array([0.0, -0.5, 0.0])]
+    for s in range(1, m):
+        # from (a, b, f_{s-1}) with g_s = 2a - 4b: (relu(g_s), relu(g_s - 1/2), relu(f_{s-1} - g_s / 4^s))
+        q = 4.0**-s
+        weights.append(np.array([[2.0, -4.0, 0.0],
+                                 [2.0, -4.0, 0.0],
+                                 [-2.0 * q, 4.0 * q, 1.0]]))
+        biases.append(np.array([0.0, -0.5, 0.0]))
+    q = 4.0**-m
+    weights.append(np.array([[-2.0 * q, 4.0 * q, 1.0]]))
+    biases.append(np.zeros(1))
+    return network_from_weights(weights, biases)
+
+
+def yarotsky_product(x, y, m: int) -> np.ndarray:
+    r"""Approximate :math:`xy` on :math:`[0,1]^2` by polarization: :math:`2 f_m(\tfrac{x+y}2) - \tfrac12 f_m(x) - \tfrac12 f_m(y)`.
+
+    Exact for :math:`f_m(t) = t^2` since :math:`xy = 2(\tfrac{x+y}{2})^2 - \tfrac12 x^2 - \tfrac12 y^2`;
+    with :math:`0 \le f_m - t^2 \le 4^{-(m+1)}` the error lies in
+    :math:`[-4^{-(m+1)}, 2 \cdot 4^{-(m+1)}]`. ``x`` and ``y`` are arrays of the same shape in [0, 1].
+    """
+    x = _unit_interval("x", x)
+    y = _unit_interval("y", y)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+    m = _check_depth("m", m)
+    return 2.0 * yarotsky_square((x + y) / 2.0, m) - 0.5 * yarotsky_square(x, m) - 0.5 * yarotsky_square(y, m)
+
+
+def yarotsky_polynomial(x, coeffs, m: int) -> np.ndarray:
+    r"""Approximate :math:`p(x) = \sum_{j} a_j x^j` on :math:`[0, 1]` with Yarotsky products.
+
+    Powers are built by :math:`P_1 = x`, :math:`P_{j+1} = \operatorname{clip}_{[0,1]}(\text{product}(P_j, x))`,
+    where the clip :math:`\min(\max(t, 0), 1) = \operatorname{relu}(t) - \operatorname{relu}(t - 1)` is itself a
+    ReLU layer. Then :math:`|P_j - x^j| \le (j - 1)\, 2 \cdot 4^{-(m+1)}` and
+    :math:`|\hat p - p| \le 2 \cdot 4^{-(m+1)} \sum_j |a_j| (j - 1)_+`.
+
+    Parameters
+    ----------
+    x : array, entries in [0, 1]
+    coeffs : array of shape (deg + 1,)
+        :math:`a_0, a_1, \dots, a_{deg}`.
+    m : int, ``>= 0``
+    """
+    x = _unit_interval("x", x)
+    coeffs = check_array("coeffs", coeffs, ndim=1)
+    if coeffs.size == 0:
+        raise ValueError("coeffs must contain at least one coefficient")
+    m = _check_depth("m", m)
+    out = coeffs[0] * np.ones_like(x)
+    power = x.copy()
+    for j in range(1, coeffs.size):
+        if j > 1:
+            power = np.clip(yarotsky_product(power, x, m), 0.0, 1.0)
+        out = out + coeffs[j] * power
+    return out
+
+
+# ----------------------------------------------------------------------------- one hidden layer
+
+
+def _shallow_network(knots: np.ndarray, outer: np.ndarray, bias: float) -> nn.Sequential:
+    r"""The network :math:`x \mapsto \text{bias} + \sum_i \text{outer}_i \operatorname{relu}(x - t_i)`."""
+    n = knots.size
+    return network_from_weights([np.ones((n, 1)), outer.reshape(1, n)], [-knots, np.array([bias])])
+
+
+def relu_interpolant(f: Callable[[np.ndarray], np.ndarray], n: int, a: float = 0.0, b: float = 1.0) -> nn.Sequential:
+    r"""The piecewise-linear interpolant of ``f`` on a uniform grid, as a ReLU network with ``n`` hidden units.
+
+    With :math:`h = (b - a)/n`, nodes :math:`t_i = a + i h` and slopes
+    :math:`s_i = (f(t_{i+1}) - f(t_i))/h`, the interpolant is
+
+    .. math::  I_n f(x) = f(t_0) + s_0 \operatorname{relu}(x - t_0)
+               + \sum_{i=1}^{n-1} (s_i - s_{i-1}) \operatorname{relu}(x - t_i), \qquad x \in [a, b].
+
+    It satisfies :math:`\lVert f - I_n f \rVert_\infty \le L h / 2` if ``f`` is
+    :math:`L`-Lipschitz and :math:`\le h^2 \lVert f'' \rVert_\infty / 8` if ``f`` is :math:`C^2`.
+    """
+    check_callable("f", f)
+    n = check_int("n", n, minimum=1)
+    a = check_real("a", a)
+    b = check_real("b", b)
+    if not a < b:
+        raise ValueError(f"a must be smaller than b, got a={a}, b={b}")
+    t = np.linspace(a, b, n + 1)
+    values = np.asarray(f(t), dtype=float)
+    slopes = np.diff(values) / np.diff(t)
+    outer = np.concatenate([slopes[:1], np.diff(slopes)])
+    return _shallow_network(t[:-1], outer, float(values[0]))
+
+
+def shallow_lstsq_fit(f: Callable[[np.ndarray], np.ndarray], n: int, *, n_grid: int = 4097) -> nn.Sequential:
+    r"""Fit :math:`c + \sum_{i=0}^{n-1} a_i \operatorname{relu}(x - i/n)` to ``f`` on :math:`[0, 1]` by least squares.
+
+    The knots :math:`i/n` are fixed and the outer weights :math:`(c, a)` minimize the squared error
+    on ``n_grid`` equispaced points of :math:`[0, 1]` (a linear least-squares problem). The result is a
+    one-hidden-layer ReLU network with ``n`` units, hence (by the counting lemma) piecewise linear with
+    at most :math:`n + 1` pieces.
+    """
+    check_callable("f", f)
+    n = check_int("n", n, minimum=1)
+    n_grid = check_int("n_grid", n_grid, minimum=2)
+    x = np.linspace(0.0, 1.0, n_grid)
+    knots = np.arange(n) / n
+    Phi = np.column_stack([np.ones_like(x), np.maximum(x[:, None] - knots[None, :], 0.0)])
+    coef = np.linalg.lstsq(Phi, np.asarray(f(x), dtype=float), rcond=None)[0]
+    return _shallow_network(knots, coef[1:], float(coef[0]))
+
+
+def count_pieces(f: Callable[[np.ndarray], np.ndarray], a: float = 0.0, b: float = 1.0, *,
+                 n_grid: int = 2**16 + 1, rtol: float = 1e-7) -> int:
+    r"""Count the linear pieces of a continuous piecewise-linear ``f`` on :math:`[a, b]`.
+
+    ``f`` is evaluated on ``n_grid`` equispaced points. A node is a kink where consecutive slopes
+    differ by more than ``rtol`` times the largest slope (in absolute value); a breakpoint inside a
+    grid cell makes its two end nodes kinks, so each maximal run of adjacent kinks counts as one
+    breakpoint. The answer is 1 + the number of breakpoints. It is exact when distinct breakpoints
+    are more than two grid cells apart (for the sawtooth on a dyadic grid they are grid nodes).
+    """
+    check_callable("f", f)
+    a = check_real("a", a)
+    b = check_real("b", b)
+    if not a < b:
+        raise ValueError(f"a must be smaller than b, got a={a}, b={b}")
+    n_grid = check_int("n_grid", n_grid, minimum=3)
+    rtol = check_real("rtol", rtol, minimum=0.0)
+    x = np.linspace(a, b, n_grid)
+    slopes = np.diff(np.asarray(f(x), dtype=float)) / np.diff(x)
+    scale = max(np.max(np.abs(slopes)), 1.0)
+    kink = np.abs(np.diff(slopes)) > rtol * scale
+    starts = kink & ~np.concatenate([[False], kink[:-1]])  # first node of each run of kinks
+    return 1 + int(np.sum(starts))
+
+
+def sawtooth_l1_lower_bound(k: int, pieces: int) -> float:
+    r"""The lower bound :math:`\int_0^1 |g_k - h| \ge \dfrac{2^k - 2p - 2}{8 \cdot 2^k}` (clipped at 0).
+
+    Valid for every continuous :math:`h` on :math:`[0, 1]` that is piecewise affine with at most
+    :math:`p` = ``pieces`` pieces.
+    """
+    k = _check_depth("k", k)
+    pieces = check_int("pieces", pieces, minimum=1)
+    N = 2**k
+    return max(0.0, (N - 2 * pieces - 2) / (8.0 * N))
+
+
+# ----------------------------------------------------------------------------- Barron / Maurey
+
+
+class BarronTarget(NamedTuple):
+    r"""A function :math:`f(x) = \sum_{j=1}^{M} c_j \operatorname{relu}(\langle w_j, x\rangle + b_j)` on the unit ball of :math:`\mathbb{R}^d`.
+
+    Written as an expectation, :math:`f(x) = \lVert c \rVert_1 \, \mathbb{E}_J[\operatorname{sign}(c_J) \operatorname{relu}(\langle w_J, x\rangle + b_J)]`
+    with :math:`P(J = j) = |c_j| / \lVert c \rVert_1`; its path norm
+    :math:`\sum_j |c_j| (\lVert w_j \rVert + |b_j|)` bounds its Barron norm.
+    """
+
+    W: np.ndarray  # (M, d)
+    b: np.ndarray  # (M,)
+    c: np.ndarray  # (M,)
+
+    def __call__(self, X) -> np.ndarray:
+        X = check_array("X", X, ndim=2, shape=(None, self.W.shape[1]))
+        return np.maximum(X @ self.W.T + self.b, 0.0) @ self.c
+
+    @property
+    def path_norm(self) -> float:
+        r""":math:`\sum_j |c_j| (\lVert w_j \rVert_2 + |b_j|)`."""
+        return float(np.sum(np.abs(self.c) * (np.linalg.norm(self.W, axis=1) + np.abs(self.b))))
+
+
+def barron_target(d: int, M: int = 2000, *, positive: float = 0.75, seed) -> BarronTarget:
+    r"""A random target with a known Barron representation in dimension ``d``.
+
+    Draw :math:`M` units with :math:`u_j` uniform on the unit sphere, :math:`\beta_j \sim U[-1, 1]`,
+    weights :math:`a_j = \varepsilon_j (1 + v_j) / M` with :math:`v_j \sim U[0, 1]` and signs
+    :math:`\varepsilon_j = +1` with probability ``positive``, else :math:`-1`. By positive homogeneity of
+    the ReLU each unit is rescaled to :math:`w_j = u_j / s_j`, :math:`b_j = \beta_j / s_j`,
+    :math:`c_j = a_j s_j` with :math:`s_j = 1 + |\beta_j|`, which leaves :math:`f` unchanged and gives
+    :math:`\lVert w_j \rVert + |b_j| = 1`: every unit is bounded by 1 on the unit ball and the path
+    norm equals :math:`\lVert c \rVert_1`.
+    """
+    d = check_int("d", d, minimum=1)
+    M = check_int("M", M, minimum=1)
+    positive = check_real("positive", positive, minimum=0.0, maximum=1.0)
+    rng = check_rng("seed", seed)
+    W = rng.standard_normal((M, d))
+    W /= np.linalg.norm(W, axis=1, keepdims=True)
+    b = rng.uniform(-1.0, 1.0, M)
+    c = np.where(rng.uniform(size=M) < positive, 1.0, -1.0) * (1.0 + rng.uniform(0.0, 1.0, M)) / M
+    s = 1.0 + np.abs(b)
+    return BarronTarget(W / s[:, None], b / s, c * s)
+
+
+def maurey_variance(target: BarronTarget, X) -> float:
+    r"""The constant :math:`\sigma^2 = \lVert c \rVert_1 \sum_j |c_j| \lVert \phi_j \rVert^2 - \lVert f \rVert^2` in :math:`L^2(P_X)`.
+
+    Here :math:`\phi_j(x) = \operatorname{relu}(\langle w_j, x\rangle + b_j)` and :math:`P_X` is the
+    empirical measure of the rows of ``X``. Maurey's sample :func:`maurey_sample` of size :math:`n`
+    has :math:`\mathbb{E}\lVert f_n - f \rVert^2_{L^2(P_X)} = \sigma^2 / n` exactly, and
+    :math:`\sigma^2 \le \lVert c \rVert_1^2 \max_j \lVert \phi_j \rVert^2_\infty - \lVert f \rVert^2`.
+    """
+    if not isinstance(target, BarronTarget):
+        raise TypeError(f"target must be a BarronTarget, got {type(target).__name__}")
+    X = check_array("X", X, ndim=2, shape=(None, target.W.shape[1]))
+    phi = np.maximum(X @ target.W.T + target.b, 0.0)  # (N, M)
+    norm1 = float(np.sum(np.abs(target.c)))
+    second = norm1 * float(np.sum(np.abs(target.c) * np.mean(phi**2, axis=0)))
+    return second - float(np.mean((phi @ target.c) ** 2))
+
+
+def maurey_sample(target: BarronTarget, n: int, *, seed) -> BarronTarget:
+    r"""Maurey's empirical approximation of ``target`` by ``n`` i.i.d. units.
+
+    Draw :math:`J_1, \dots, J_n` i.i.d. with :math:`P(J = j) = |c_j| / \lVert c \rVert_1` and return
+    :math:`f_n(x) = \frac{\lVert c \rVert_1}{n} \sum_{i=1}^n \operatorname{sign}(c_{J_i}) \operatorname{relu}(\langle w_{J_i}, x\rangle + b_{J_i})`,
+    an unbiased estimate of :math:`f` with :math:`\mathbb{E}\lVert f_n - f \rVert_{L^2(P)}^2 = (\lVert c\rVert_1^2\, \mathbb{E}\lVert \phi_J\rVert^2 - \lVert f\rVert^2)/n`.
+    """
+    if not isinstance(target, BarronTarget):
+        raise TypeError(f"target must be a BarronTarget, got {type(target).__name__}")
+    n = check_int("n", n, minimum=1)
+    rng = check_rng("seed", seed)
+    norm1 = float(np.sum(np.abs(target.c)))
+    J = rng.choice(target.c.size, size=n, p=np.abs(target.c) / norm1)
+    return BarronTarget(target.W[J], target.b[J], np.sign(target.c[J]) * norm1 / n)
+
+
+def maurey_errors(target: BarronTarget, ns, X, *, n_repeats: int = 8, seed) -> np.ndarray:
+    r"""Root-mean-square :math:`L^2(P)` errors :math:`\big(\tfrac1R \sum_r \lVert f_n^{(r)} - f \rVert^2_{L^2(P_X)}\big)^{1/2}`.
+
+    :math:`P_X` is the empirical measure of the rows of ``X`` (points of the unit ball); for each
+    :math:`n` in ``ns``, ``n_repeats`` independent Maurey samples :func:`maurey_sample` are averaged.
+    Returns an array of the shape of ``ns``.
+    """
+    if not isinstance(target, BarronTarget):
+        raise TypeError(f"target must be a BarronTarget, got {type(target).__name__}")
+    ns = check_array("ns", ns, ndim=1, dtype=int)
+    if ns.size == 0 or np.any(ns < 1):
+        raise ValueError("ns must be a non-empty array of integers >= 1")
+    X = check_array("X", X, ndim=2, shape=(None, target.W.shape[1]))
+    if np.any(np.linalg.norm(X, axis=1) > 1.0 + 1e-12):
+        raise ValueError("X must have its rows in the unit ball")
+    n_repeats = check_int("n_repeats", n_repeats, minimum=1)
+    rng = check_rng("seed", seed)
+    fX = target(X)
+    out = np.empty(ns.size)
+    for i, n in enumerate(ns):
+        sq = [np.mean((maurey_sample(target, int(n), seed=rng)(X) - fX) ** 2) for _ in range(n_repeats)]
+        out[i] = np.sqrt(np.mean(sq))
+    return out
