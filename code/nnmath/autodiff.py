@@ -107,11 +107,28 @@ def _charge(primal: int = 0, derivative: int = 0) -> None:
         counter.derivative += derivative
 
 
+class _Defer(Exception):
+    """Raised by _check_operand for an ndarray operand: the operator returns NotImplemented."""
+
+
+def _defer_to_numpy(method):
+    def wrapper(self, other):
+        try:
+            return method(self, other)
+        except _Defer:
+            return NotImplemented
+
+    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
+    return wrapper
+
+
 def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def _check_operand(other: Any, cls: type) -> None:
+    if isinstance(other, np.ndarray):  # let NumPy broadcast the operation over the array
+        raise _Defer
     if not (isinstance(other, cls) or _is_number(other)):
         raise TypeError(f"other must be a {cls.__name__} or a real number, got {type(other).__name__}")
 
@@ -134,8 +151,6 @@ class Var:
         The value of the node (a leaf, i.e. an input, when created directly).
     """
 
-    __array_priority__ = 1000  # so that ndarray op Var defers to Var's reflected operators
-
     def __init__(self, value: float, _parents: tuple = ()):
         if isinstance(value, Var):
             raise TypeError("value must be a real number, got a Var")
@@ -151,31 +166,38 @@ class Var:
         _charge(primal=1, derivative=len(parents))  # one op, one partial per edge
         return Var(float(value), parents)
 
+    @_defer_to_numpy
     def __add__(self, other):
         _check_operand(other, Var)
         o = other.value if isinstance(other, Var) else float(other)
         return Var._node(self.value + o, (self, 1.0), (other, 1.0))
 
+    @_defer_to_numpy
     def __radd__(self, other):
         return self + other
 
+    @_defer_to_numpy
     def __sub__(self, other):
         _check_operand(other, Var)
         o = other.value if isinstance(other, Var) else float(other)
         return Var._node(self.value - o, (self, 1.0), (other, -1.0))
 
+    @_defer_to_numpy
     def __rsub__(self, other):
         _check_operand(other, Var)
         return Var._node(float(other) - self.value, (self, -1.0))
 
+    @_defer_to_numpy
     def __mul__(self, other):
         _check_operand(other, Var)
         o = other.value if isinstance(other, Var) else float(other)
         return Var._node(self.value * o, (self, o), (other, self.value))
 
+    @_defer_to_numpy
     def __rmul__(self, other):
         return self * other
 
+    @_defer_to_numpy
     def __truediv__(self, other):
         _check_operand(other, Var)
         o = other.value if isinstance(other, Var) else float(other)
@@ -183,16 +205,19 @@ class Var:
             raise ZeroDivisionError("division of a Var by zero")
         return Var._node(self.value / o, (self, 1.0 / o), (other, -self.value / o**2))
 
+    @_defer_to_numpy
     def __rtruediv__(self, other):
         _check_operand(other, Var)
         if self.value == 0.0:
             raise ZeroDivisionError("division by a Var of value zero")
         return Var._node(float(other) / self.value, (self, -float(other) / self.value**2))
 
+    @_defer_to_numpy
     def __pow__(self, other):
         _check_operand(other, Var)
         return _pow(self, other)
 
+    @_defer_to_numpy
     def __rpow__(self, other):
         _check_operand(other, Var)
         return _pow(other, self)
@@ -303,8 +328,6 @@ class Dual:
         The :math:`\varepsilon` part :math:`b` (0 by default: a constant).
     """
 
-    __array_priority__ = 1000
-
     def __init__(self, value: float, tangent: float = 0.0):
         self.value = check_real("value", value) if not isinstance(value, float) else value
         self.tangent = check_real("tangent", tangent) if not isinstance(tangent, float) else tangent
@@ -316,31 +339,38 @@ class Dual:
         _charge(primal=1, derivative=3 * len(duals))  # partial, multiply, add per edge
         return Dual(float(value), float(sum(d * x.tangent for x, d in duals)))
 
+    @_defer_to_numpy
     def __add__(self, other):
         _check_operand(other, Dual)
         o = other.value if isinstance(other, Dual) else float(other)
         return Dual._op(self.value + o, (self, 1.0), (other, 1.0))
 
+    @_defer_to_numpy
     def __radd__(self, other):
         return self + other
 
+    @_defer_to_numpy
     def __sub__(self, other):
         _check_operand(other, Dual)
         o = other.value if isinstance(other, Dual) else float(other)
         return Dual._op(self.value - o, (self, 1.0), (other, -1.0))
 
+    @_defer_to_numpy
     def __rsub__(self, other):
         _check_operand(other, Dual)
         return Dual._op(float(other) - self.value, (self, -1.0))
 
+    @_defer_to_numpy
     def __mul__(self, other):
         _check_operand(other, Dual)
         o = other.value if isinstance(other, Dual) else float(other)
         return Dual._op(self.value * o, (self, o), (other, self.value))
 
+    @_defer_to_numpy
     def __rmul__(self, other):
         return self * other
 
+    @_defer_to_numpy
     def __truediv__(self, other):
         _check_operand(other, Dual)
         o = other.value if isinstance(other, Dual) else float(other)
@@ -348,16 +378,19 @@ class Dual:
             raise ZeroDivisionError("division of a Dual by zero")
         return Dual._op(self.value / o, (self, 1.0 / o), (other, -self.value / o**2))
 
+    @_defer_to_numpy
     def __rtruediv__(self, other):
         _check_operand(other, Dual)
         if self.value == 0.0:
             raise ZeroDivisionError("division by a Dual of value zero")
         return Dual._op(float(other) / self.value, (self, -float(other) / self.value**2))
 
+    @_defer_to_numpy
     def __pow__(self, other):
         _check_operand(other, Dual)
         return _dual_pow(self, other)
 
+    @_defer_to_numpy
     def __rpow__(self, other):
         _check_operand(other, Dual)
         return _dual_pow(other, self)
