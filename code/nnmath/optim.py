@@ -60,6 +60,8 @@ __all__ = [
     "nesterov_lower_bound",
     "Logistic",
     "noisy_gradient",
+    "minibatch_gradient",
+    "sharpness",
 ]
 
 Tree = Union[np.ndarray, dict]
@@ -663,3 +665,66 @@ def noisy_gradient(grad: Callable[[np.ndarray], np.ndarray], sigma: float, *, se
         return g + sigma * rng.standard_normal(g.shape)
 
     return oracle
+
+
+def minibatch_gradient(X, y, batch_size: int, *, seed) -> Callable[[np.ndarray], np.ndarray]:
+    r"""Mini-batch gradients of least squares :math:`f(w) = \frac{1}{2n}\lVert Xw - y\rVert^2`.
+
+    Each call draws :math:`B` indices :math:`i_1, \dots, i_B` uniformly with replacement and returns
+
+    .. math:: g(w) = \frac1B \sum_{b=1}^{B} x_{i_b} (x_{i_b}^\top w - y_{i_b}),
+
+    an unbiased estimate of :math:`\nabla f(w) = \frac1n X^\top(Xw - y)` whose covariance is
+    :math:`1/B` times that of a single-sample gradient. ``w`` may be a stack of shape ``(R, d)``
+    (``R`` independent chains, each with its own batch).
+    """
+    X = check_array("X", X, ndim=2)
+    y = check_array("y", y, shape=(X.shape[0],))
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    rng = check_rng("seed", seed)
+    n = X.shape[0]
+
+    def oracle(w: np.ndarray) -> np.ndarray:
+        w = np.asarray(w, dtype=float)
+        idx = rng.integers(0, n, size=w.shape[:-1] + (batch_size,))
+        Xb, yb = X[idx], y[idx]                                   # (..., B, d), (..., B)
+        resid = np.einsum("...bd,...d->...b", Xb, w) - yb
+        return np.einsum("...bd,...b->...d", Xb, resid) / batch_size
+
+    return oracle
+
+
+def sharpness(loss: Callable, theta, *, iters: int = 20, u0=None, seed=0) -> tuple[float, np.ndarray]:
+    r"""The top Hessian eigenvalue :math:`\lambda_{\max}(\nabla^2 f(\theta))` by power iteration.
+
+    ``loss`` maps a float64 ``torch`` vector to a scalar tensor; Hessian-vector products
+    :math:`v \mapsto \nabla^2 f(\theta) v` are computed by differentiating
+    :math:`\langle \nabla f(\theta), v\rangle` (double backward), without forming the Hessian.
+    The iteration :math:`u \leftarrow Hu/\lVert Hu\rVert` converges to the eigenvalue of largest
+    modulus; near a minimum that is the sharpness :math:`\lambda_{\max} > 0`, which gradient descent
+    with step :math:`\eta` keeps below :math:`2/\eta` on a quadratic. Pass the returned vector as
+    ``u0`` of the next call to warm-start along a trajectory.
+
+    Returns
+    -------
+    (float, ndarray)
+        The Rayleigh quotient :math:`u^\top H u` of the last iterate and the unit vector :math:`u`.
+    """
+    import torch
+
+    check_callable("loss", loss)
+    theta = check_array("theta", theta, ndim=1)
+    iters = check_int("iters", iters, minimum=1)
+    if u0 is None:
+        u = check_rng("seed", seed).standard_normal(theta.size)
+    else:
+        u = check_array("u0", u0, shape=(theta.size,))
+    t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(loss(t), t, create_graph=True)
+    u = torch.tensor(u / np.linalg.norm(u), dtype=torch.float64)
+    lam = 0.0
+    for _ in range(iters):
+        (hu,) = torch.autograd.grad(g, t, grad_outputs=u, retain_graph=True)
+        lam = float(torch.dot(hu, u))
+        u = hu / torch.linalg.vector_norm(hu)
+    return lam, u.detach().numpy()
