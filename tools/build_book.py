@@ -43,6 +43,7 @@ def env_hash() -> str:
     h = hashlib.sha256()
     h.update((ROOT / "requirements.txt").read_bytes())
     h.update(sys.version.encode())
+    h.update((KERNEL_CONFIG + KERNEL_STARTUP).encode())  # they change the executed outputs
     freeze = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
                             capture_output=True, text=True, check=True).stdout
     h.update(freeze.encode())
@@ -67,11 +68,23 @@ def has_code(path: Path) -> bool:
     return "kernelspec:" in text and "```{code-cell}" in text
 
 
+# The kernels' IPython configuration: the first line silences ipykernel 7's harmless TCP
+# warning; the second keeps every figure as PNG (website) and PDF (the LaTeX build picks the
+# vector PDF), so no chapter needs a set_matplotlib_formats cell.
+KERNEL_CONFIG = 'c.IPKernelApp.log_level = "ERROR"\nc.InlineBackend.figure_formats = {"png", "pdf"}\n'
+
+
+# A start-up file of the kernels. NumPy 2 scalars print as np.float64(0.5); glue stores that
+# text, and {glue:text} with a format spec cannot parse it. The legacy repr prints 0.5.
+KERNEL_STARTUP = 'import numpy\nnumpy.set_printoptions(legacy="1.25")\n'
+
+
 def quiet_ipython_dir(build: Path) -> str:
-    """An IPYTHONDIR whose kernel config silences ipykernel 7's harmless TCP warning."""
+    """An IPYTHONDIR whose kernel config is :data:`KERNEL_CONFIG`, with :data:`KERNEL_STARTUP`."""
     d = build / ".ipython" / "profile_default"
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "ipython_kernel_config.py").write_text('c.IPKernelApp.log_level = "ERROR"\n')
+    (d / "startup").mkdir(parents=True, exist_ok=True)
+    (d / "ipython_kernel_config.py").write_text(KERNEL_CONFIG)
+    (d / "startup" / "00-nnbook.py").write_text(KERNEL_STARTUP)
     return str(build / ".ipython")
 
 

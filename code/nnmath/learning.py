@@ -33,8 +33,14 @@ __all__ = [
     "fit_polynomial",
     "gd_least_squares",
     "gd_spectral_filter",
+    "ridge_path",
+    "population_risk",
+    "legendre_population_risk",
+    "ridge_fixed_design",
     "BiasVariance",
     "bias_variance",
+    "threshold_risk",
+    "finite_class_deviation",
 ]
 
 Predictor = Callable[[np.ndarray], np.ndarray]
@@ -101,23 +107,122 @@ def gd_least_squares(Phi, y, lr: float, steps: int) -> np.ndarray:
     return W
 
 
-def gd_spectral_filter(Phi, y, lr: float, t: int) -> np.ndarray:
-    r"""The closed form of the :math:`t`-th gradient-descent iterate as a spectral filter.
+def _svd(Phi: np.ndarray, y: np.ndarray):
+    """Thin SVD restricted to the non-zero singular values, and the coordinates U^T y."""
+    U, s, Vt = np.linalg.svd(Phi, full_matrices=False)
+    keep = s > s.max() * 1e-12 if s.size else s > 0
+    return s[keep], Vt[keep], U[:, keep].T @ y
+
+
+def gd_spectral_filter(Phi, y, lr: float, t) -> np.ndarray:
+    r"""The closed form of the gradient-descent iterate at time ``t`` as a spectral filter.
 
     With :math:`\Phi = U S V^\top`, returns
     :math:`w_t = V \operatorname{diag}\big((1 - (1 - 2\eta s_i^2/n)^t)/s_i\big) U^\top y`
-    (directions with :math:`s_i = 0` contribute nothing).
+    (directions with :math:`s_i = 0` contribute nothing). ``t`` is an integer ``>= 0``, or a 1-D
+    array of them, in which case the result has one row per time.
     """
     Phi = check_array("Phi", Phi, ndim=2)
     y = check_array("y", y, shape=(Phi.shape[0],))
     lr = check_real("lr", lr, minimum=0.0, strict=True)
-    t = check_int("t", t, minimum=0)
+    if np.ndim(t) == 0:
+        return gd_spectral_filter(Phi, y, lr, np.array([check_int("t", t, minimum=0)]))[0]
+    times = check_array("t", t, ndim=1, dtype=np.int64)
+    if np.any(times < 0):
+        raise ValueError("t must contain integers >= 0")
     n = Phi.shape[0]
-    U, s, Vt = np.linalg.svd(Phi, full_matrices=False)
-    keep = s > s.max() * 1e-12 if s.size else s > 0
-    filt = np.zeros_like(s)
-    filt[keep] = (1.0 - (1.0 - 2.0 * lr * s[keep] ** 2 / n) ** t) / s[keep]
-    return Vt.T @ (filt * (U.T @ y))
+    s, Vt, uy = _svd(Phi, y)
+    filt = (1.0 - (1.0 - 2.0 * lr * s[None, :] ** 2 / n) ** times[:, None]) / s[None, :]
+    return (filt * uy[None, :]) @ Vt
+
+
+def ridge_path(Phi, y, lams) -> np.ndarray:
+    r"""Ridge estimators :math:`\hat w_\lambda` for every :math:`\lambda` in ``lams``, from one SVD.
+
+    Row :math:`k` is :math:`V \operatorname{diag}\big(s_i / (s_i^2 + n\lambda_k)\big) U^\top y`, which
+    equals :func:`ridge` with ``lam = lams[k]`` (for :math:`\lambda = 0`, the minimum-norm solution).
+    """
+    Phi = check_array("Phi", Phi, ndim=2)
+    y = check_array("y", y, shape=(Phi.shape[0],))
+    lams = check_array("lams", lams, ndim=1)
+    if np.any(lams < 0):
+        raise ValueError("lams must be non-negative")
+    n = Phi.shape[0]
+    s, Vt, uy = _svd(Phi, y)
+    filt = s[None, :] / (s[None, :] ** 2 + n * lams[:, None])
+    return (filt * uy[None, :]) @ Vt
+
+
+def population_risk(
+    predict: Predictor,
+    *,
+    target: Callable[[np.ndarray], np.ndarray] = data.default_target,
+    noise_std: float = 0.0,
+    nodes: int = 200,
+) -> float:
+    r"""The squared-loss risk :math:`\E(\hat f(X) - Y)^2 = \E(\hat f(X) - f(X))^2 + \sigma^2` for :math:`X \sim U[-1,1]`.
+
+    The integral is computed by Gauss-Legendre quadrature with ``nodes`` points, exact
+    for polynomial predictors and targets of degree below ``nodes`` and accurate to
+    near machine precision for the book's smooth targets.
+    """
+    check_callable("predict", predict)
+    check_callable("target", target)
+    noise_std = check_real("noise_std", noise_std, minimum=0.0)
+    nodes = check_int("nodes", nodes, minimum=1)
+    t, wts = np.polynomial.legendre.leggauss(nodes)
+    err = np.asarray(predict(t), dtype=float) - np.asarray(target(t), dtype=float)
+    return float(0.5 * np.sum(wts * err**2) + noise_std**2)
+
+
+def legendre_population_risk(
+    W,
+    *,
+    target: Callable[[np.ndarray], np.ndarray] = data.default_target,
+    noise_std: float = 0.0,
+    nodes: int = 200,
+) -> np.ndarray:
+    r"""Population risk of Legendre polynomials with coefficient rows ``W`` (shape ``(..., p + 1)``).
+
+    The same quadrature as :func:`population_risk`, vectorized over the leading axes of ``W``:
+    returns an array of shape ``W.shape[:-1]``.
+    """
+    W = check_array("W", W, ndim=(1, 2, 3))
+    check_callable("target", target)
+    noise_std = check_real("noise_std", noise_std, minimum=0.0)
+    nodes = check_int("nodes", nodes, minimum=1)
+    t, wts = np.polynomial.legendre.leggauss(nodes)
+    Q = np.polynomial.legendre.legvander(t, W.shape[-1] - 1)  # (nodes, p + 1)
+    err = W @ Q.T - np.asarray(target(t), dtype=float)
+    return 0.5 * (err**2) @ wts + noise_std**2
+
+
+def ridge_fixed_design(Phi, w_star, noise_std: float, lams) -> tuple[np.ndarray, np.ndarray]:
+    r"""Bias² and variance of ridge in the fixed-design model :math:`y = \Phi w^* + \varepsilon`.
+
+    With :math:`\Phi = \sum_i s_i u_i v_i^\top` and :math:`\operatorname{Cov}\varepsilon = \sigma^2 I`,
+    the in-sample risk :math:`\frac1n \E\lVert\Phi\hat w_\lambda - \Phi w^*\rVert^2` splits into
+
+    .. math:: \text{bias}^2(\lambda) = \frac1n\sum_i \Big(\frac{n\lambda}{s_i^2 + n\lambda}\Big)^2 s_i^2 (v_i^\top w^*)^2,
+              \qquad
+              \text{var}(\lambda) = \frac{\sigma^2}{n}\sum_i \Big(\frac{s_i^2}{s_i^2 + n\lambda}\Big)^2 .
+
+    Returns the two arrays, one entry per value of ``lams``.
+    """
+    Phi = check_array("Phi", Phi, ndim=2)
+    w_star = check_array("w_star", w_star, shape=(Phi.shape[1],))
+    noise_std = check_real("noise_std", noise_std, minimum=0.0)
+    lams = check_array("lams", lams, ndim=(0, 1)).reshape(-1)
+    if np.any(lams < 0):
+        raise ValueError("lams must be non-negative")
+    n = Phi.shape[0]
+    _, s, Vt = np.linalg.svd(Phi, full_matrices=False)
+    s = s[s > s.max() * 1e-12]
+    coef = (Vt[: s.size] @ w_star) ** 2
+    shrink = s[None, :] ** 2 / (s[None, :] ** 2 + n * lams[:, None])  # s^2 / (s^2 + n lam)
+    bias2 = np.sum((1.0 - shrink) ** 2 * s**2 * coef, axis=1) / n
+    variance = noise_std**2 * np.sum(shrink**2, axis=1) / n
+    return bias2, variance
 
 
 class BiasVariance(NamedTuple):
@@ -191,3 +296,38 @@ def bias_variance(
     risk = float(risks.mean())
     stderr = float(gaps.std(ddof=1) / np.sqrt(n_trials))
     return BiasVariance(bias2, variance, noise_std**2, risk, stderr, preds)
+
+
+def threshold_risk(thresholds, flip: float) -> np.ndarray:
+    r"""Exact 0-1 risk of the threshold classifiers :math:`h_\theta(x) = \indic\{x \ge \theta\}`.
+
+    The data: :math:`X \sim U[0, 1]`, :math:`Y = \indic\{X \ge 1/2\}` flipped with probability
+    ``flip`` :math:`= \eta`, independently. Then
+    :math:`\Risk(h_\theta) = \eta + (1 - 2\eta)\,\abs{\theta - 1/2}` for :math:`\theta \in [0, 1]`.
+    """
+    thresholds = check_array("thresholds", thresholds, ndim=1)
+    flip = check_real("flip", flip, minimum=0.0, maximum=0.5)
+    if np.any((thresholds < 0) | (thresholds > 1)):
+        raise ValueError("thresholds must lie in [0, 1]")
+    return flip + (1.0 - 2.0 * flip) * np.abs(thresholds - 0.5)
+
+
+def finite_class_deviation(thresholds, *, n: int, flip: float, n_trials: int, seed) -> np.ndarray:
+    r"""Monte Carlo draws of :math:`\sup_{h \in \Hyp} \abs{\ERisk(h) - \Risk(h)}` for a finite class.
+
+    :math:`\Hyp` is the finite class of threshold classifiers of :func:`threshold_risk`, one per
+    entry of ``thresholds``. Each of the ``n_trials`` draws uses a fresh sample of size ``n``.
+    Returns an array of shape ``(n_trials,)``.
+    """
+    thresholds = check_array("thresholds", thresholds, ndim=1)
+    risk = threshold_risk(thresholds, flip)
+    n = check_int("n", n, minimum=1)
+    n_trials = check_int("n_trials", n_trials, minimum=1)
+    rng = check_rng("seed", seed)
+    out = np.empty(n_trials)
+    for t in range(n_trials):
+        x = rng.uniform(0.0, 1.0, n)
+        y = (x >= 0.5) ^ (rng.uniform(size=n) < flip)
+        errors = (x[:, None] >= thresholds[None, :]) != y[:, None]  # (n, |H|)
+        out[t] = np.max(np.abs(errors.mean(axis=0) - risk))
+    return out
