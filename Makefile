@@ -10,13 +10,15 @@ STAMP  := $(VENV)/.installed
 MATHJAX_SRC = $(shell $(PY) -c "import importlib.metadata as m; d = m.distribution('sphinx-mathjax-offline'); print(d.locate_file('sphinx-mathjax-offline/static/mathjax'))")
 MATHJAX := _vendor/_static/mathjax/tex-mml-chtml.js
 
-.PHONY: book test chapter pdf bench clean help venv
+.PHONY: book test chapter pdf binder-check bench clean help venv
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book              build the website into _build/html (executes every chapter)"
 	@echo "make test              run the whole test suite"
 	@echo "make chapter CH=FILE   run one chapter (FILE, e.g. chapters/01-learning-problems.md) and build it alone"
+	@echo "make pdf               build the PDF of the whole book into _build/latex/book.pdf (needs TeX Live)"
+	@echo "make binder-check      run every chapter in a fresh venv made from binder/ alone"
 	@echo "make bench             write the speed report bench/report.md"
 	@echo "make clean             remove _build"
 
@@ -45,6 +47,22 @@ chapter: $(STAMP) $(MATHJAX)
 	@test -n "$(CH)" || (echo "usage: make chapter CH=chapters/NN-name.md" && exit 2)
 	$(PY) tools/run_chapter.py $(CH)
 	$(PY) tools/build_book.py --only $(CH)
+
+# The PDF. LaTeX never waits at its prompt and stops at the first error; the error is shown with
+# the chapter file and line it comes from; a failed run leaves no PDF behind and no _build/latex
+# (latexmk would otherwise say "nothing to do" next time). latexmk exits 0 on undefined
+# references: tools/check_pdf.py reads the log and fails on them.
+LATEXOPTS := -interaction=nonstopmode -halt-on-error -file-line-error
+pdf: $(STAMP) $(MATHJAX)
+	rm -f _build/latex/book.pdf _build/html/book.pdf
+	LATEXOPTS="$(LATEXOPTS)" $(PY) tools/build_book.py --builder pdflatex </dev/null \
+	  || { $(PY) tools/check_pdf.py --explain; rm -rf _build/latex; exit 1; }
+	$(PY) tools/check_pdf.py || { rm -f _build/latex/book.pdf; exit 1; }
+	if [ -d _build/html ]; then cp _build/latex/book.pdf _build/html/book.pdf; fi
+
+# Binder without Binder: a fresh venv from binder/ alone runs every chapter of the toc.
+binder-check: $(STAMP)
+	$(PY) tools/binder_check.py
 
 bench: $(STAMP) $(MATHJAX)
 	$(PY) tools/bench.py
