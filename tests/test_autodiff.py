@@ -343,6 +343,24 @@ def test_kakade_lee_discrepancy():
         assert z.grad == 1.0
 
 
+@pytest.mark.claim("thm-ad-bolte")
+def test_kakade_lee_field_is_conservative_along_a_curve():
+    """Along a curve that rests at the kink for a whole interval, autodiff of P(gamma(t)) equals the derivative of t -> P(gamma(t)) at every grid time: the wrong value at 0 is multiplied by gamma'(t) = 0."""
+    ts = np.linspace(-1.0, 1.0, 41)  # gamma(t) = max(t, 0)^2 is 0 on [-1, 0]
+
+    def composed(t):
+        return kakade_lee(t.relu() * t.relu())
+
+    for t0 in ts:
+        t = ad.Var(float(t0))
+        composed(t).backward()
+        h = 1e-6
+        slope = (composed(ad.Dual(t0 + h)).value - composed(ad.Dual(t0 - h)).value) / (2 * h)
+        assert t.grad == pytest.approx(slope, abs=1e-6)
+        field_at_gamma = 0.0 if t0 <= 0 else 1.0  # the autodiff output of P at gamma(t)
+        assert t.grad == pytest.approx(field_at_gamma * 2 * max(t0, 0.0), abs=1e-12)
+
+
 # --------------------------------------------------------------------------- bad input
 def test_bad_input():
     """Shape mismatches, unknown activations and bad operands raise ValueError/TypeError naming the argument."""
