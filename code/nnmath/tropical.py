@@ -122,7 +122,8 @@ class TropicalPolynomial:
         are vertices of an *upper* facet of their convex hull are kept: for each
         :math:`x` the maximum of :math:`c + \langle a, x\rangle` over the hull is attained at
         such a vertex, so the function is unchanged. When the lifted points are
-        degenerate (flat) no pruning is done, which is always correct.
+        flat (they span a lower-dimensional affine subspace) all vertices of their hull
+        in that subspace are kept, which is also exact.
         """
         exps, inverse = np.unique(self.exponents, axis=0, return_inverse=True)
         coefs = np.full(exps.shape[0], -np.inf)
@@ -137,16 +138,30 @@ class TropicalPolynomial:
 
 
 def _upper_hull_vertices(exps: np.ndarray, coefs: np.ndarray) -> np.ndarray:
-    """Indices of the lifted points (a_i, c_i) lying on an upper facet of their hull (all if degenerate)."""
+    """Indices of the lifted points (a_i, c_i) that can attain the maximum (a superset of the needed ones).
+
+    Full-dimensional case: the vertices of the upper facets of the convex hull. Flat case
+    (the lifted points span an affine subspace of lower dimension): all vertices of the
+    hull inside that subspace, which is always enough, since a linear function on a
+    polytope attains its maximum at a vertex.
+    """
     from scipy.spatial import ConvexHull, QhullError
 
     points = np.column_stack([exps, coefs])
+    centred = points - points.mean(axis=0)
+    _, sing, Vt = np.linalg.svd(centred, full_matrices=False)
+    rank = int(np.sum(sing > 1e-10 * max(1.0, sing[0])))
     try:
-        hull = ConvexHull(points)
+        if rank == points.shape[1]:
+            hull = ConvexHull(points)
+            upper = hull.equations[:, -2] > 1e-12  # outward normal has a positive c-component
+            return np.unique(hull.simplices[upper].ravel())
+        coords = centred @ Vt[:rank].T
+        if rank == 1:
+            return np.unique([np.argmin(coords[:, 0]), np.argmax(coords[:, 0])])
+        return np.sort(ConvexHull(coords).vertices)
     except (QhullError, ValueError):
         return np.arange(points.shape[0])
-    upper = hull.equations[:, -2] > 1e-12  # outward normal has a positive c-component
-    return np.unique(hull.simplices[upper].ravel())
 
 
 def _check_poly(name: str, p: Any) -> TropicalPolynomial:
@@ -463,8 +478,9 @@ def regions_on_grid(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), resolut
     y = np.linspace(y0, y1, resolution)
     XX, YY = np.meshgrid(x, y)
     S = activation_pattern(weights, biases, np.column_stack([XX.ravel(), YY.ravel()]))
-    packed = np.packbits(S, axis=1)
-    _, labels = np.unique(packed, axis=0, return_inverse=True)
+    packed = np.ascontiguousarray(np.packbits(S, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()  # one byte string a pattern
+    _, labels = np.unique(keys, return_inverse=True)
     labels = labels.reshape(resolution, resolution)
     return GridRegions(x, y, labels, int(labels.max()) + 1)
 
