@@ -125,6 +125,39 @@ def test_gradient_descent_converges_to_least_squares():
                                atol=1e-8)
 
 
+@pytest.mark.claim("prop-lp-finite-class")
+def test_finite_class_deviation_bound_holds_with_probability_one_minus_delta():
+    """Over 2,000 samples the uniform deviation of 21 threshold classifiers exceeds the Hoeffding–union bound in at most a fraction δ."""
+    thetas, n, delta = np.linspace(0, 1, 21), 200, 0.05
+    draws = learning.finite_class_deviation(thetas, n=n, flip=0.2, n_trials=2000, seed=0)
+    bound = np.sqrt(np.log(2 * len(thetas) / delta) / (2 * n))
+    assert np.mean(draws.deviation > bound) <= delta
+    # not vacuous: a bound half as large is exceeded often
+    assert np.mean(draws.deviation > bound / 2) > delta
+
+
+@pytest.mark.claim("lem-lp-erm-excess")
+def test_erm_excess_risk_is_below_twice_the_uniform_deviation():
+    """In every sample, the excess risk of the empirical risk minimizer is at most twice the uniform deviation."""
+    draws = learning.finite_class_deviation(np.linspace(0, 1, 41), n=50, flip=0.3, n_trials=1000, seed=1)
+    assert np.all(draws.excess <= 2 * draws.deviation + 1e-12)
+    assert np.any(draws.excess > 0)  # ERM does make mistakes at n = 50
+
+
+@pytest.mark.claim("prop-lp-regression-function")
+def test_risk_is_bayes_risk_plus_squared_distance_to_regression_function():
+    """For predictors f, the risk equals σ² + E(f − f*)², measured by Monte Carlo on noisy labels within 4 s.e."""
+    rng = np.random.default_rng(12)
+    x = rng.uniform(-1, 1, 400_000)
+    y = data.default_target(x) + 0.3 * rng.standard_normal(x.size)
+    for f in (np.zeros_like, np.sin, lambda t: t**3):
+        loss = (f(x) - y) ** 2
+        exact = learning.population_risk(f, noise_std=0.3)
+        assert abs(loss.mean() - exact) <= 4 * loss.std() / np.sqrt(x.size)
+    # the regression function itself attains the Bayes risk sigma^2
+    assert learning.population_risk(data.default_target, noise_std=0.3) == pytest.approx(0.09)
+
+
 def test_population_risk_is_exact_for_polynomials():
     """Gauss–Legendre quadrature gives E(x²)² = 1/5 on U[-1, 1] and adds σ²."""
     assert learning.population_risk(lambda t: t**2, target=np.zeros_like, noise_std=0.5) == pytest.approx(0.2 + 0.25)

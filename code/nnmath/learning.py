@@ -40,6 +40,7 @@ __all__ = [
     "BiasVariance",
     "bias_variance",
     "threshold_risk",
+    "FiniteClassDraws",
     "finite_class_deviation",
 ]
 
@@ -312,22 +313,32 @@ def threshold_risk(thresholds, flip: float) -> np.ndarray:
     return flip + (1.0 - 2.0 * flip) * np.abs(thresholds - 0.5)
 
 
-def finite_class_deviation(thresholds, *, n: int, flip: float, n_trials: int, seed) -> np.ndarray:
+class FiniteClassDraws(NamedTuple):
+    """Per-sample draws: the uniform deviation, and the excess risk of the ERM, both shape (n_trials,)."""
+
+    deviation: np.ndarray
+    excess: np.ndarray
+
+
+def finite_class_deviation(thresholds, *, n: int, flip: float, n_trials: int, seed) -> FiniteClassDraws:
     r"""Monte Carlo draws of :math:`\sup_{h \in \Hyp} \abs{\ERisk(h) - \Risk(h)}` for a finite class.
 
     :math:`\Hyp` is the finite class of threshold classifiers of :func:`threshold_risk`, one per
-    entry of ``thresholds``. Each of the ``n_trials`` draws uses a fresh sample of size ``n``.
-    Returns an array of shape ``(n_trials,)``.
+    entry of ``thresholds``. Each of the ``n_trials`` draws uses a fresh sample of size ``n``; for
+    each it also records the excess risk :math:`\Risk(\hat h) - \min_\Hyp \Risk` of the empirical
+    risk minimizer :math:`\hat h` (the first minimizer in the order of ``thresholds``).
     """
     thresholds = check_array("thresholds", thresholds, ndim=1)
     risk = threshold_risk(thresholds, flip)
     n = check_int("n", n, minimum=1)
     n_trials = check_int("n_trials", n_trials, minimum=1)
     rng = check_rng("seed", seed)
-    out = np.empty(n_trials)
+    deviation, excess = np.empty(n_trials), np.empty(n_trials)
     for t in range(n_trials):
         x = rng.uniform(0.0, 1.0, n)
         y = (x >= 0.5) ^ (rng.uniform(size=n) < flip)
         errors = (x[:, None] >= thresholds[None, :]) != y[:, None]  # (n, |H|)
-        out[t] = np.max(np.abs(errors.mean(axis=0) - risk))
-    return out
+        empirical = errors.mean(axis=0)
+        deviation[t] = np.max(np.abs(empirical - risk))
+        excess[t] = risk[np.argmin(empirical)] - risk.min()
+    return FiniteClassDraws(deviation, excess)
