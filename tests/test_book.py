@@ -130,3 +130,23 @@ def test_missing_citation_fails_the_build(tmp_path):
     proc = _build(book)
     assert proc.returncode != 0
     assert "nobody2099nothing" in proc.stdout + proc.stderr
+
+
+def test_environment_hash_follows_requirements_and_package(tmp_path, monkeypatch):
+    """The execution-cache key changes when requirements.txt or the source of nnmath changes."""
+    import build_book
+
+    shutil.copy(ROOT / "requirements.txt", tmp_path / "requirements.txt")
+    shutil.copytree(ROOT / "code" / "nnmath", tmp_path / "code" / "nnmath",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(build_book, "ROOT", tmp_path)
+    base = build_book.env_hash()
+    assert build_book.env_hash() == base  # deterministic
+    (tmp_path / "requirements.txt").write_text((ROOT / "requirements.txt").read_text().replace(
+        "numpy==", "numpy==0+"))
+    changed_req = build_book.env_hash()
+    shutil.copy(ROOT / "requirements.txt", tmp_path / "requirements.txt")
+    assert build_book.env_hash() == base
+    with open(tmp_path / "code" / "nnmath" / "learning.py", "a") as f:
+        f.write("\n# a change\n")
+    assert len({base, changed_req, build_book.env_hash()}) == 3
