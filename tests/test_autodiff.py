@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from nnmath import autodiff as ad
 from nnmath import plotting
 
-finite = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False, allow_infinity=False)
+finite = st.floats(min_value=-1.9, max_value=1.9, allow_nan=False, allow_infinity=False)
 
 
 def central_difference(f, x, h=1e-6):
