@@ -277,6 +277,27 @@ def test_mlp_backprop_single_vector_and_var_engine():
     np.testing.assert_allclose(np.vectorize(lambda v: v.grad)(W0), gW[0], rtol=1e-10, atol=1e-12)
 
 
+def test_mlp_forward_matches_loss():
+    """The loss of mlp_backprop is 0.5 ||mlp_forward(x) - y||^2, for one input and for a batch."""
+    Ws, bs = random_network([3, 5, 2], 9)
+    rng = np.random.default_rng(9)
+    X, Y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    out = ad.mlp_forward(Ws, bs, X, "relu")
+    assert out.shape == (4, 2)
+    assert ad.mlp_backprop(Ws, bs, X, Y, "relu")[0] == pytest.approx(0.5 * np.sum((out - Y) ** 2), rel=1e-14)
+    np.testing.assert_allclose(ad.mlp_forward(Ws, bs, X[0], "relu"), out[0], rtol=1e-15)
+
+
+def test_nested_op_counters():
+    """Nested count_ops blocks both count the inner operations and are removed independently."""
+    with ad.count_ops() as outer:
+        with ad.count_ops() as inner:
+            ad.Var(1.0) * 2.0
+        ad.Var(1.0) + ad.Var(2.0)
+    assert (inner.primal, inner.derivative) == (1, 1)
+    assert (outer.primal, outer.derivative) == (2, 3)
+
+
 @pytest.mark.claim("prop-ad-checkpointing")
 @pytest.mark.parametrize("L", [1, 4, 9, 16, 23])
 def test_checkpointing_same_gradients_less_memory(L):

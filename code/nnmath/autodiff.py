@@ -56,7 +56,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- operation counts
-@dataclass
+@dataclass(eq=False)  # counters are removed from the active list by identity
 class OpCount:
     r"""Elementary operations executed inside a :func:`count_ops` block.
 
@@ -402,19 +402,23 @@ class Dual:
         return self
 
     def exp(self) -> Dual:
+        """:math:`e^{a} + e^{a} b\\varepsilon`."""
         e = math.exp(self.value)
         return Dual._op(e, (self, e))
 
     def log(self) -> Dual:
+        """:math:`\\log a + (b/a)\\varepsilon` for :math:`a > 0`."""
         if self.value <= 0.0:
             raise ValueError(f"log needs a positive argument, got {self.value}")
         return Dual._op(math.log(self.value), (self, 1.0 / self.value))
 
     def tanh(self) -> Dual:
+        """:math:`\\tanh a + (1 - \\tanh^2 a)\\, b\\varepsilon`."""
         t = math.tanh(self.value)
         return Dual._op(t, (self, 1.0 - t * t))
 
     def relu(self, at_zero: float = 0.0) -> Dual:
+        """:math:`\\max(a, 0) + s b\\varepsilon` with :math:`s = 1, 0` or ``at_zero`` for a > 0, a < 0, a = 0."""
         return Dual._op(max(self.value, 0.0), (self, _relu_slope(self.value, at_zero)))
 
     def __repr__(self) -> str:
