@@ -171,7 +171,7 @@ def test_one_hidden_layer_has_at_most_n_plus_1_pieces(seed):
 def test_shallow_fit_error_above_lower_bound(k):
     """A least-squares one-hidden-layer net with n < 2^(k-2) - 1 units has L1 error to g_k above (2^k - 2n - 4)/2^(k+3) >= 1/16."""
     N = 2**k
-    x = (np.arange(2**16) + 0.5) / 2**16  # midpoint rule for the L1 integral
+    x = (np.arange(2**14) + 0.5) / 2**14  # midpoint rule for the L1 integral
     g = ap.sawtooth(x, k)
     for n in range(2, N // 4 - 1):
         net = ap.shallow_lstsq_fit(lambda t: ap.sawtooth(t, k), n)

@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
+from scipy.linalg import solve_banded
 from torch import nn
 
 from ._validate import check_array, check_callable, check_int, check_real, check_rng
@@ -285,6 +286,17 @@ def _shallow_network(knots: np.ndarray, outer: np.ndarray, bias: float) -> nn.Se
     return network_from_weights([np.ones((n, 1)), outer.reshape(1, n)], [-knots, np.array([bias])])
 
 
+def _nodal_network(t: np.ndarray, values: np.ndarray) -> nn.Sequential:
+    r"""The network of eq. (interpolant): the continuous piecewise-linear function with values ``values`` at the nodes ``t``.
+
+    With slopes :math:`s_i = (v_{i+1} - v_i)/(t_{i+1} - t_i)` it is
+    :math:`v_0 + s_0 \operatorname{relu}(x - t_0) + \sum_{i \ge 1} (s_i - s_{i-1}) \operatorname{relu}(x - t_i)`.
+    """
+    slopes = np.diff(values) / np.diff(t)
+    outer = np.concatenate([slopes[:1], np.diff(slopes)])
+    return _shallow_network(t[:-1], outer, float(values[0]))
+
+
 def relu_interpolant(f: Callable[[np.ndarray], np.ndarray], n: int, a: float = 0.0, b: float = 1.0) -> nn.Sequential:
     r"""The piecewise-linear interpolant of ``f`` on a uniform grid, as a ReLU network with ``n`` hidden units.
 
@@ -304,28 +316,33 @@ def relu_interpolant(f: Callable[[np.ndarray], np.ndarray], n: int, a: float = 0
     if not a < b:
         raise ValueError(f"a must be smaller than b, got a={a}, b={b}")
     t = np.linspace(a, b, n + 1)
-    values = np.asarray(f(t), dtype=float)
-    slopes = np.diff(values) / np.diff(t)
-    outer = np.concatenate([slopes[:1], np.diff(slopes)])
-    return _shallow_network(t[:-1], outer, float(values[0]))
+    return _nodal_network(t, np.asarray(f(t), dtype=float))
 
 
-def shallow_lstsq_fit(f: Callable[[np.ndarray], np.ndarray], n: int, *, n_grid: int = 4097) -> nn.Sequential:
+def shallow_lstsq_fit(f: Callable[[np.ndarray], np.ndarray], n: int, *, n_grid: int = 2049) -> nn.Sequential:
     r"""Fit :math:`c + \sum_{i=0}^{n-1} a_i \operatorname{relu}(x - i/n)` to ``f`` on :math:`[0, 1]` by least squares.
 
-    The knots :math:`i/n` are fixed and the outer weights :math:`(c, a)` minimize the squared error
-    on ``n_grid`` equispaced points of :math:`[0, 1]` (a linear least-squares problem). The result is a
-    one-hidden-layer ReLU network with ``n`` units, hence (by the counting lemma) piecewise linear with
-    at most :math:`n + 1` pieces.
+    The knots :math:`i/n` are fixed and the outer weights minimize the squared error on ``n_grid``
+    equispaced points of :math:`[0, 1]`. On :math:`[0, 1]` these networks are exactly the continuous
+    functions that are affine on each cell :math:`[i/n, (i+1)/n]`, so the fit is computed in the
+    well-conditioned basis of hat functions :math:`\max(0, 1 - |nx - i|)`, :math:`i = 0, \dots, n`,
+    whose Gram matrix is tridiagonal, and its nodal values are converted to the network by
+    eq. (interpolant). The result has ``n`` units, hence (counting lemma) at most :math:`n + 1` pieces.
     """
     check_callable("f", f)
     n = check_int("n", n, minimum=1)
     n_grid = check_int("n_grid", n_grid, minimum=2)
     x = np.linspace(0.0, 1.0, n_grid)
-    knots = np.arange(n) / n
-    Phi = np.column_stack([np.ones_like(x), np.maximum(x[:, None] - knots[None, :], 0.0)])
-    coef = np.linalg.lstsq(Phi, np.asarray(f(x), dtype=float), rcond=None)[0]
-    return _shallow_network(knots, coef[1:], float(coef[0]))
+    y = np.asarray(f(x), dtype=float)
+    j = np.minimum(np.floor(x * n).astype(int), n - 1)  # cell of each point
+    lam = x * n - j  # x = (j + lam) / n: hat j has weight 1 - lam, hat j + 1 weight lam
+    diag = np.bincount(j, (1 - lam) ** 2, n + 1) + np.bincount(j + 1, lam**2, n + 1)
+    off = np.bincount(j, (1 - lam) * lam, n)
+    rhs = np.bincount(j, (1 - lam) * y, n + 1) + np.bincount(j + 1, lam * y, n + 1)
+    bands = np.zeros((3, n + 1))
+    bands[0, 1:], bands[1], bands[2, :-1] = off, diag, off
+    values = solve_banded((1, 1), bands, rhs)
+    return _nodal_network(np.arange(n + 1) / n, values)
 
 
 def count_pieces(f: Callable[[np.ndarray], np.ndarray], a: float = 0.0, b: float = 1.0, *,
@@ -450,7 +467,9 @@ def maurey_errors(target: BarronTarget, ns, X, *, n_repeats: int = 8, seed) -> n
     r"""Root-mean-square :math:`L^2(P)` errors :math:`\big(\tfrac1R \sum_r \lVert f_n^{(r)} - f \rVert^2_{L^2(P_X)}\big)^{1/2}`.
 
     :math:`P_X` is the empirical measure of the rows of ``X`` (points of the unit ball); for each
-    :math:`n` in ``ns``, ``n_repeats`` independent Maurey samples :func:`maurey_sample` are averaged.
+    :math:`n` in ``ns``, ``n_repeats`` independent Maurey samples (as in :func:`maurey_sample`) are
+    averaged. A sample depends on the draws :math:`J_1, \dots, J_n` only through their counts, so the
+    counts are drawn directly from the multinomial law.
     Returns an array of the shape of ``ns``.
     """
     if not isinstance(target, BarronTarget):
@@ -463,9 +482,14 @@ def maurey_errors(target: BarronTarget, ns, X, *, n_repeats: int = 8, seed) -> n
         raise ValueError("X must have its rows in the unit ball")
     n_repeats = check_int("n_repeats", n_repeats, minimum=1)
     rng = check_rng("seed", seed)
-    fX = target(X)
+    phi = np.maximum(X @ target.W.T + target.b, 0.0)  # all M units at the points, (N, M)
+    norm1 = float(np.sum(np.abs(target.c)))
+    prob = np.abs(target.c) / norm1
+    fX = phi @ target.c
     out = np.empty(ns.size)
     for i, n in enumerate(ns):
-        sq = [np.mean((maurey_sample(target, int(n), seed=rng)(X) - fX) ** 2) for _ in range(n_repeats)]
-        out[i] = np.sqrt(np.mean(sq))
+        # n i.i.d. draws of J are summarized by their counts, a Multinomial(n, prob) vector
+        counts = rng.multinomial(int(n), prob, size=n_repeats)  # (R, M)
+        fn = phi @ (counts * np.sign(target.c)).T * (norm1 / n)  # (N, R)
+        out[i] = np.sqrt(np.mean((fn - fX[:, None]) ** 2))
     return out
