@@ -38,6 +38,19 @@ def test_initializers_are_seeded():
     np.testing.assert_array_equal(init.he_normal(5, 3, generator=7), init.he_normal(5, 3, generator=7))
 
 
+@pytest.mark.claim("lem-init-moments")
+def test_second_moments_of_a_random_layer():
+    """For W with i.i.d. centred entries of variance v, E||Wh||^2 = m v ||h||^2 and E||W^T g||^2 = n v ||g||^2 (Monte Carlo, 4 s.e.)."""
+    rng = np.random.default_rng(2)
+    m, n, trials = 20, 50, 5000
+    h, g = rng.standard_normal(n), rng.standard_normal(m)
+    W = rng.uniform(-1, 1, size=(trials, m, n))  # variance v = 1/3, not Gaussian
+    fwd = np.sum((W @ h) ** 2, axis=1)
+    bwd = np.sum((np.swapaxes(W, 1, 2) @ g) ** 2, axis=1)
+    for vals, pred in [(fwd, m / 3 * h @ h), (bwd, n / 3 * g @ g)]:
+        assert abs(vals.mean() - pred) < 4 * vals.std() / np.sqrt(trials)
+
+
 @pytest.mark.claim("prop-init-glorot")
 def test_glorot_forward_backward_variances():
     """In a linear layer with Glorot weights, E||Wx||^2/n_out = (2 n_in/(n_in+n_out)) ||x||^2/n_in and E||W^T g||^2/n_in = (2 n_out/(n_in+n_out)) ||g||^2/n_out."""
@@ -190,6 +203,17 @@ def test_exact_log_variance_tends_to_five_over_n():
     errs = [abs(n * init.relu_log_norm_variance([n]) - 5.0) for n in (50, 100, 200, 400)]
     assert errs[-1] < 0.05
     assert errs[0] / errs[-1] == pytest.approx(8.0, rel=0.2)
+
+
+def test_exact_log_norm_mean():
+    """The exact mean of log(||h_L||^2/||x||^2) matches simulation (4 s.e.) and tends to log(n_L/n_0) - 5 beta/2."""
+    n, L, N = 24, 10, 1500
+    x = np.random.default_rng(11).standard_normal((1, n))
+    P = init.simulate(x, [n] * L, sigma_w2=2.0, phi="relu", n_networks=N, seed=12)
+    logs = np.log(P.sqnorm[:, -1, 0] / P.sqnorm[:, 0, 0])
+    assert abs(logs.mean() - init.relu_log_norm_mean([n] * L)) < 4 * logs.std(ddof=1) / np.sqrt(N)
+    big = [400, 800]
+    assert init.relu_log_norm_mean(big, n0=200) == pytest.approx(np.log(4) - 2.5 * (1 / 400 + 1 / 800), abs=1e-4)
 
 
 def test_second_moment_product_formula():

@@ -78,6 +78,7 @@ __all__ = [
     "Propagation",
     "simulate",
     "relu_log_norm_variance",
+    "relu_log_norm_mean",
     "TrainingRun",
     "train_classifier",
 ]
@@ -423,6 +424,35 @@ def simulate(x, widths: Sequence[int], *, sigma_w2: float, sigma_b2: float = 0.0
     return Propagation(q, sqnorm, tan)
 
 
+def _conditioned_binomial(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Support 1..n and probabilities of Bin(n, 1/2) conditioned on being >= 1."""
+    k = np.arange(1, n + 1)
+    p = stats.binom.pmf(k, n, 0.5)
+    return k, p / p.sum()
+
+
+def relu_log_norm_mean(widths: Sequence[int], n0: int | None = None) -> float:
+    r"""Exact :math:`\mathbb{E}\log(\lVert h_L\rVert^2/\lVert x\rVert^2)` of a Gaussian He-initialized ReLU network.
+
+    Same setting and conditioning as :func:`relu_log_norm_variance`: with
+    :math:`\mathbb{E}\log\chi^2_k = \psi(k/2) + \log 2`,
+
+    .. math:: \sum_\ell \Big(\log\frac{2}{n_{\ell-1}} + \log 2 + \mathbb{E}[\psi(B_\ell/2)]\Big)
+              = \log\frac{n_L}{n_0} - \frac52\sum_\ell\frac{1}{n_\ell} + O\Big(\sum_\ell\frac{1}{n_\ell^2}\Big),
+
+    where ``n0`` is the input width (default: ``widths[0]``).
+    """
+    widths = [check_int("widths", w, minimum=1) for w in widths]
+    if not widths:
+        raise ValueError("widths must contain at least one layer width")
+    n0 = widths[0] if n0 is None else check_int("n0", n0, minimum=1)
+    total = 0.0
+    for fan_in, n in zip([n0] + widths[:-1], widths):
+        k, p = _conditioned_binomial(n)
+        total += np.log(2.0 / fan_in) + np.log(2.0) + np.dot(p, special.digamma(k / 2.0))
+    return float(total)
+
+
 def relu_log_norm_variance(widths: Sequence[int]) -> float:
     r"""Exact :math:`\operatorname{Var}\log\lVert h_L\rVert^2` of a Gaussian He-initialized ReLU network.
 
@@ -440,9 +470,7 @@ def relu_log_norm_variance(widths: Sequence[int]) -> float:
         raise ValueError("widths must contain at least one layer width")
     total = 0.0
     for n in widths:
-        k = np.arange(1, n + 1)
-        p = stats.binom.pmf(k, n, 0.5)
-        p = p / p.sum()  # condition on B >= 1
+        k, p = _conditioned_binomial(n)  # B conditioned on B >= 1
         mean_psi = np.dot(p, special.digamma(k / 2.0))
         total += np.dot(p, special.polygamma(1, k / 2.0)) + np.dot(p, (special.digamma(k / 2.0) - mean_psi) ** 2)
     return float(total)
