@@ -44,6 +44,21 @@ def test_simplify_keeps_the_function(d):
     np.testing.assert_allclose(q(x), p(x), atol=1e-12)
 
 
+@pytest.mark.claim("prop-ff-tropical-convex")
+def test_simplify_flat_lifted_points():
+    """Simplifying a polynomial whose lifted monomials are coplanar keeps the function (the degenerate hull case)."""
+    rng = np.random.default_rng(7)
+    exps = rng.integers(0, 4, size=(30, 2)).astype(float)
+    coefs = 1.0 + exps @ np.array([0.5, -2.0])  # all (a_i, c_i) on one plane
+    p = tp.TropicalPolynomial(coefs, exps)
+    q = p.simplify()
+    assert q.n_monomials < p.n_monomials
+    x = 3 * rng.normal(size=(3000, 2))
+    np.testing.assert_allclose(q(x), p(x), atol=1e-12)
+    line = tp.TropicalPolynomial(np.arange(6.0), np.arange(6.0)[:, None] * np.array([[1.0, 2.0]]))
+    np.testing.assert_allclose(line.simplify()(x), line(x), atol=1e-12)
+
+
 def test_tropical_semiring_operations():
     """Tropical sum is the maximum, tropical product the sum and the power a non-negative multiple."""
     rng = np.random.default_rng(1)
@@ -57,6 +72,7 @@ def test_tropical_semiring_operations():
     np.testing.assert_allclose(tp.tropical_power(p, 0)(x), 0.0)
 
 
+@pytest.mark.claim("prop-ff-tropical-convex")
 def test_tropical_polynomial_is_convex():
     """A tropical polynomial satisfies the convexity inequality along random chords."""
     rng = np.random.default_rng(2)
@@ -162,11 +178,15 @@ def test_one_layer_regions_on_plane_reach_zaslavsky(n):
 @pytest.mark.claim("thm-ff-regions")
 @pytest.mark.parametrize("width,depth", [(2, 6), (4, 4), (8, 3), (16, 2), (32, 1)])
 def test_region_count_on_line_below_bound(width, depth):
-    """Random ReLU networks on a segment have at most prod_l (n_l + 1) activation regions."""
+    """Random ReLU networks on R^4 have at most prod_l (n_l + 1) activation regions on a segment, as in the chapter."""
+    rng = np.random.default_rng(width + depth)
     for seed in range(5):
-        W, b = tp.random_relu_network(1, width, depth, bias_std=1.0, seed=seed)
-        lr = tp.regions_on_line(W, b, [-5.0], [5.0])
-        assert lr.n_regions <= tp.region_bound([width] * depth, 1)
+        W, b = tp.random_relu_network(4, width, depth, bias_std=1.0, seed=seed)
+        u = rng.standard_normal(4)
+        lr = tp.regions_on_line(W, b, -3.0 * u, 3.0 * u)
+        assert lr.n_pieces <= lr.n_regions <= tp.region_bound([width] * depth, 1)
+        W1, b1 = tp.random_relu_network(1, width, depth, bias_std=1.0, seed=seed)
+        assert tp.regions_on_line(W1, b1, [-5.0], [5.0]).n_regions <= tp.region_bound([width] * depth, 1)
 
 
 @pytest.mark.claim("thm-ff-regions")
