@@ -14,6 +14,51 @@ from nnmath import plotting
 DYADIC = np.linspace(0.0, 1.0, 2**12 + 1)
 
 
+# ----------------------------------------------------------------------------- density
+
+
+def _relu(t):
+    return np.maximum(t, 0.0)
+
+
+@pytest.mark.claim("thm-ua-leshno")
+def test_polynomial_activation_is_not_dense_but_relu_and_tanh_are():
+    """With sigma(t) = t^2 the random-feature fit of |x| stays >= 1/8 away for every n, while ReLU and tanh fits get within 0.02."""
+    for n in (4, 16, 64, 256):
+        assert ap.random_features_error(np.abs, n, np.square, seed=n) >= 1 / 8
+    assert ap.random_features_error(np.abs, 256, _relu, seed=0) < 0.02
+    assert ap.random_features_error(np.abs, 256, np.tanh, seed=0) < 0.02
+
+
+@pytest.mark.claim("thm-ua-leshno")
+def test_square_activation_fit_is_the_least_squares_quadratic():
+    """Random features with sigma(t) = t^2 give exactly the least-squares quadratic (numpy polyfit), whatever n."""
+    x = np.linspace(-1.0, 1.0, 1001)
+    f = lambda t: np.exp(t) * np.cos(3 * t)  # noqa: E731
+    best = np.max(np.abs(np.polyval(np.polyfit(x, f(x), 2), x) - f(x)))
+    for n in (3, 10, 100):
+        assert ap.random_features_error(f, n, np.square, seed=1) == pytest.approx(best, rel=1e-6)
+
+
+@pytest.mark.claim("cor-ua-relu-density")
+def test_ridge_relu_networks_approximate_in_two_dimensions():
+    """Sums of ReLU ridge networks approximate F(x) = cos<w,x> + sin<v,x> on [-1,1]^2 within the interpolation bound L h / 2."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (2000, 2))
+    w, v = np.array([2.0, -1.0]), np.array([0.5, 3.0])
+    F = np.cos(X @ w) + np.sin(X @ v)
+    Rw, Rv = np.abs(w).sum(), np.abs(v).sum()  # <w, x> ranges over [-Rw, Rw]
+    errors = []
+    for n in (8, 32, 128):
+        nw = ap.ridge_network(ap.relu_interpolant(np.cos, n, -Rw, Rw), w)
+        nv = ap.ridge_network(ap.relu_interpolant(np.sin, n, -Rv, Rv), v)
+        with torch.no_grad():
+            out = (nw(torch.from_numpy(X)) + nv(torch.from_numpy(X))).reshape(-1).numpy()
+        errors.append(np.abs(out - F).max())
+        assert errors[-1] <= (2 * Rw / n + 2 * Rv / n) / 2  # L = 1 for cos and sin
+    assert errors[-1] < errors[0] / 50
+
+
 # ----------------------------------------------------------------------------- sawtooth
 
 
@@ -318,3 +363,7 @@ def test_bad_input_elsewhere():
         ap.maurey_errors(target, np.array([0]), np.zeros((1, 2)), seed=0)
     with pytest.raises(TypeError, match="seed"):
         ap.maurey_sample(target, 3, seed=1.5)
+    with pytest.raises(TypeError, match="activation"):
+        ap.random_features_error(np.abs, 3, "relu", seed=0)
+    with pytest.raises(ValueError, match="net"):
+        ap.ridge_network(torch.nn.ReLU(), np.ones(2))

@@ -42,6 +42,8 @@ from torch import nn
 from ._validate import check_array, check_callable, check_int, check_real, check_rng
 
 __all__ = [
+    "random_features_error",
+    "ridge_network",
     "tent",
     "sawtooth",
     "sawtooth_network",
@@ -121,6 +123,52 @@ def evaluate_network(net: nn.Module, x) -> np.ndarray:
     with torch.no_grad():
         out = net(torch.from_numpy(x).reshape(-1, 1))
     return out.reshape(-1).numpy()
+
+
+# ----------------------------------------------------------------------------- density
+
+
+def random_features_error(f: Callable[[np.ndarray], np.ndarray], n: int,
+                          activation: Callable[[np.ndarray], np.ndarray], *, scale: float = 4.0,
+                          n_grid: int = 1001, seed) -> float:
+    r"""Sup error on :math:`[-1, 1]` of a least-squares fit of ``f`` from :math:`\mathcal N_1(\sigma)` with ``n`` random units.
+
+    Draw :math:`w_i, b_i \sim U[-s, s]` i.i.d. (:math:`s` = ``scale``), fit
+    :math:`c_0 + \sum_{i=1}^n c_i \sigma(w_i x + b_i)` to ``f`` by least squares on ``n_grid``
+    equispaced points of :math:`[-1, 1]`, and return :math:`\max_x |f(x) - \hat f(x)|` on those points.
+    If :math:`\sigma` is a polynomial of degree :math:`r` the fit is a polynomial of degree :math:`\le r`,
+    whatever ``n`` (the failure of density in the Leshno-Lin-Pinkus-Schocken theorem).
+    """
+    check_callable("f", f)
+    n = check_int("n", n, minimum=1)
+    check_callable("activation", activation)
+    scale = check_real("scale", scale, minimum=0.0, strict=True)
+    n_grid = check_int("n_grid", n_grid, minimum=2)
+    rng = check_rng("seed", seed)
+    w = rng.uniform(-scale, scale, n)
+    b = rng.uniform(-scale, scale, n)
+    x = np.linspace(-1.0, 1.0, n_grid)
+    Phi = np.column_stack([np.ones_like(x), np.asarray(activation(np.outer(x, w) + b), dtype=float)])
+    y = np.asarray(f(x), dtype=float)
+    coef = np.linalg.lstsq(Phi, y, rcond=None)[0]
+    return float(np.max(np.abs(Phi @ coef - y)))
+
+
+def ridge_network(net: nn.Sequential, w) -> nn.Sequential:
+    r"""Turn a network :math:`h` of one input into the ridge function :math:`x \mapsto h(\langle w, x\rangle)` of :math:`d` inputs.
+
+    Only the first ``Linear`` layer changes: its weight :math:`A` (shape (width, 1)) becomes
+    :math:`A w^\top`. This is the step from one to :math:`d` variables in the proof of density.
+    """
+    w = check_array("w", w, ndim=1)
+    if not isinstance(net, nn.Sequential) or not isinstance(net[0], nn.Linear) or net[0].in_features != 1:
+        raise ValueError("net must be a torch.nn.Sequential whose first layer is a Linear layer with one input")
+    first = net[0]
+    lin = nn.Linear(w.size, first.out_features, dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(first.weight.detach().to(torch.float64) @ torch.from_numpy(w).reshape(1, -1))
+        lin.bias.copy_(first.bias.detach())
+    return nn.Sequential(lin, *list(net)[1:])
 
 
 # ----------------------------------------------------------------------------- sawtooth
