@@ -242,7 +242,7 @@ def test_maxplus_convolution_laws(f, g, h):
 @settings(max_examples=60, deadline=None)
 @given(finite_signal, finite_signal, st.data())
 def test_dilation_erosion_adjunction(f, g, data):
-    """Dilation by g is below h exactly when f is below the erosion of h by g, and erosion after dilation opens upward."""
+    """Dilation by g is below h exactly when f is below the erosion of h by g, so the closing lies above f."""
     h = data.draw(arrays(np.float64, len(f) + len(g) - 1, elements=st.floats(-50, 50)))
     lhs = bool(np.all(tp.maxplus_convolve(f, g) <= h))
     rhs = bool(np.all(f <= tp.erosion(h, g)))

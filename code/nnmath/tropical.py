@@ -312,6 +312,9 @@ def random_relu_network(input_dim: int, width: int, depth: int, *, output_dim: i
                         seed) -> tuple[list[np.ndarray], list[np.ndarray]]:
     r"""A random ReLU network with ``depth`` hidden layers of ``width`` neurons.
 
+    ``depth`` counts hidden layers, so the network has ``depth + 1`` affine maps
+    (:math:`L = \text{depth} + 1` in eq. (eq-ff-network) of the chapter).
+
     Real weights use He's scaling :math:`W_{jk} \sim N(0, 2/n_{\text{in}})` and biases
     :math:`N(0, \sigma_b^2)`. With ``integer_range=k`` all weights and biases are instead
     integers drawn uniformly from :math:`\{-k, \dots, k\}` (the setting of tropical
