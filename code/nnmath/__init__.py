@@ -2,7 +2,18 @@
 
 One module a topic, each read alongside its chapter:
 
-- :mod:`nnmath.learning`: risk, ridge, bias and variance (chapter *Learning problems*);
+- :mod:`nnmath.learning`: risk, ERM, ridge, bias and variance (*Learning problems*);
+- :mod:`nnmath.tropical`: ReLU networks as piecewise-linear and tropical maps, linear regions
+  (*Feed-forward networks*);
+- :mod:`nnmath.approximation`: sawtooth and Yarotsky networks, interpolants, Barron rates
+  (*Universal approximation*);
+- :mod:`nnmath.autodiff`: forward and reverse mode, backpropagation (*Backpropagation and
+  automatic differentiation*);
+- :mod:`nnmath.initialization`: Glorot and He, mean-field signal propagation (*Initialization and
+  signal propagation*);
+- :mod:`nnmath.optim`: optimizers as pure gradient transformations, test problems (*Gradient
+  methods*, *Adaptive methods*); :mod:`nnmath.online` and :mod:`nnmath.schedules` for online
+  convex optimization and learning-rate schedules (*Adaptive methods*);
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
 
