@@ -24,6 +24,7 @@ __all__ = [
     "check_choice",
     "check_rng",
     "check_callable",
+    "check_interval",
 ]
 
 
@@ -126,3 +127,14 @@ def check_callable(name: str, value: Any) -> Any:
     if not callable(value):
         raise TypeError(f"{name} must be callable, got {value!r} of type {type(value).__name__}")
     return value
+
+
+def check_interval(name: str, interval: Any) -> tuple[float, float]:
+    """Return ``interval`` as a pair ``(low, high)`` of finite floats with ``low < high``."""
+    try:
+        a, b = (float(v) for v in interval)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {interval!r}") from None
+    if not (np.isfinite(a) and np.isfinite(b) and a < b):
+        raise ValueError(f"{name} must satisfy low < high with finite ends, got {interval!r}")
+    return a, b

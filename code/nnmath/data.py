@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_callable, check_choice, check_int, check_real, check_rng
+from ._validate import check_callable, check_choice, check_int, check_interval, check_real, check_rng
 
 __all__ = [
     "default_target",
@@ -34,16 +34,6 @@ def default_target(x: np.ndarray) -> np.ndarray:
     r"""The book's default regression target :math:`f(x) = \sin(\pi x) + \tfrac12 x` on :math:`[-1, 1]`."""
     x = np.asarray(x, dtype=float)
     return np.sin(np.pi * x) + 0.5 * x
-
-
-def _check_interval(name: str, interval) -> tuple[float, float]:
-    try:
-        a, b = (float(v) for v in interval)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {interval!r}") from None
-    if not (np.isfinite(a) and np.isfinite(b) and a < b):
-        raise ValueError(f"{name} must satisfy low < high with finite ends, got {interval!r}")
-    return a, b
 
 
 def regression_1d(
@@ -76,7 +66,7 @@ def regression_1d(
     n = check_int("n", n, minimum=1)
     check_callable("target", target)
     noise_std = check_real("noise_std", noise_std, minimum=0.0)
-    lo, hi = _check_interval("domain", domain)
+    lo, hi = check_interval("domain", domain)
     rng = check_rng("seed", seed)
     x = rng.uniform(lo, hi, size=n)
     y = np.asarray(target(x), dtype=float) + noise_std * rng.standard_normal(n)

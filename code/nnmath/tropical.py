@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_int, check_real, check_rng
+from ._validate import check_array, check_int, check_interval, check_real, check_rng
 
 __all__ = [
     "TropicalPolynomial",
@@ -476,7 +476,7 @@ def regions_on_grid(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), resolut
     if weights[0].shape[1] != 2:
         raise ValueError(f"weights[0] must have 2 columns (a network on R^2), got shape {weights[0].shape}")
     resolution = check_int("resolution", resolution, minimum=2)
-    (x0, x1), (y0, y1) = _check_lim("xlim", xlim), _check_lim("ylim", ylim)
+    (x0, x1), (y0, y1) = check_interval("xlim", xlim), check_interval("ylim", ylim)
     x = np.linspace(x0, x1, resolution)
     y = np.linspace(y0, y1, resolution)
     XX, YY = np.meshgrid(x, y)
@@ -486,16 +486,6 @@ def regions_on_grid(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), resolut
     _, labels = np.unique(keys, return_inverse=True)
     labels = labels.reshape(resolution, resolution)
     return GridRegions(x, y, labels, int(labels.max()) + 1)
-
-
-def _check_lim(name: str, lim) -> tuple[float, float]:
-    try:
-        a, b = (float(v) for v in lim)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {lim!r}") from None
-    if not (np.isfinite(a) and np.isfinite(b) and a < b):
-        raise ValueError(f"{name} must satisfy low < high with finite ends, got {lim!r}")
-    return a, b
 
 
 def hyperplane_bound(n: int, d: int) -> int:
