@@ -156,19 +156,22 @@ def _chapter_title(path: Path) -> str:
 
 
 def claims_markdown(claims: list[Claim], labels: dict[str, Path], order: list[str]) -> str:
-    """The MyST text of the Verified-claims tables, one section per chapter in book order."""
-    by_doc: dict[str, list[Claim]] = {}
+    """The MyST text of the Verified-claims page: a section per chapter in book order, an item per
+    claimed statement (a link to it), and under it each test: what it asserts, and its name."""
+    by_doc: dict[str, dict[str, list[Claim]]] = {}
     for c in claims:
         where = labels.get(c.label)
-        by_doc.setdefault(where.stem if where else "", []).append(c)
+        by_doc.setdefault(where.stem if where else "", {}).setdefault(c.label, []).append(c)
     docs = [d for d in order if d in by_doc] + sorted(d for d in by_doc if d not in order)
     out = []
     for doc in docs:
-        title = _chapter_title(labels[by_doc[doc][0].label]) if doc else "Claims whose label is missing"
-        out += [f"## {title}", "", "| Claim | What the test asserts | Test |", "| --- | --- | --- |"]
-        for c in sorted(by_doc[doc], key=lambda c: (c.label, c.test)):
-            asserts = c.asserts.replace("|", "\\|") or "(no docstring)"
-            out.append(f"| {{prf:ref}}`{c.label}` | {asserts} | `{c.test}` |")
+        first = next(iter(by_doc[doc]))
+        title = _chapter_title(labels[first]) if doc else "Claims whose label is missing"
+        out += [f"## {title}", ""]
+        for label in sorted(by_doc[doc]):
+            out.append(f"- {{prf:ref}}`{label}`")
+            for c in sorted(by_doc[doc][label], key=lambda c: c.test):
+                out.append(f"  - {c.asserts or '(no docstring)'} `{c.test}`")
         out.append("")
     return "\n".join(out)
 
