@@ -168,7 +168,8 @@ def claims_markdown(claims: list[Claim], labels: dict[str, Path], order: list[st
         first = next(iter(by_doc[doc]))
         title = _chapter_title(labels[first]) if doc else "Claims whose label is missing"
         out += [f"## {title}", ""]
-        for label in sorted(by_doc[doc]):
+        text = labels[first].read_text(encoding="utf-8") if doc else ""
+        for label in sorted(by_doc[doc], key=lambda lab: (text.find(f":label: {lab}"), lab)):  # book order
             out.append(f"- {{prf:ref}}`{label}`")
             for c in sorted(by_doc[doc][label], key=lambda c: c.test):
                 out.append(f"  - {c.asserts or '(no docstring)'} `{c.test}`")
