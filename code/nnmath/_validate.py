@@ -25,6 +25,7 @@ __all__ = [
     "check_rng",
     "check_callable",
     "check_interval",
+    "check_layers",
 ]
 
 
@@ -138,3 +139,29 @@ def check_interval(name: str, interval: Any) -> tuple[float, float]:
     if not (np.isfinite(a) and np.isfinite(b) and a < b):
         raise ValueError(f"{name} must satisfy low < high with finite ends, got {interval!r}")
     return a, b
+
+
+def check_layers(weights: Any, biases: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Check a network given as lists of weight matrices ``(fan_out, fan_in)`` and bias vectors.
+
+    There must be at least one layer and one bias vector per layer; ``weights[l]`` must be a
+    2-D array with as many columns as ``weights[l-1]`` has rows, and ``biases[l]`` must have
+    shape ``(weights[l].shape[0],)``. Returns the layers as lists of float arrays.
+    """
+    if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)):
+        raise TypeError("weights and biases must be lists of arrays, got "
+                        f"{type(weights).__name__} and {type(biases).__name__}")
+    if len(weights) == 0:
+        raise ValueError("weights must contain at least one layer")
+    if len(biases) != len(weights):
+        raise ValueError(f"biases must have one vector per layer: {len(weights)} weights, {len(biases)} biases")
+    Ws: list[np.ndarray] = []
+    bs: list[np.ndarray] = []
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        W = check_array(f"weights[{layer}]", W, ndim=2)
+        if layer > 0 and W.shape[1] != Ws[-1].shape[0]:
+            raise ValueError(f"weights[{layer}] must have {Ws[-1].shape[0]} columns (the fan-out of layer "
+                             f"{layer - 1}), got shape {W.shape}")
+        Ws.append(W)
+        bs.append(check_array(f"biases[{layer}]", b, shape=(W.shape[0],)))
+    return Ws, bs

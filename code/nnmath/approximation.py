@@ -39,7 +39,7 @@ import torch
 from scipy.linalg import solve_banded
 from torch import nn
 
-from ._validate import check_array, check_callable, check_int, check_real, check_rng
+from ._validate import check_array, check_callable, check_int, check_layers, check_real, check_rng
 
 __all__ = [
     "random_features_error",
@@ -89,9 +89,9 @@ def network_from_weights(weights: Sequence, biases: Sequence) -> nn.Sequential:
 
     Parameters
     ----------
-    weights : sequence of arrays of shape (out, in)
+    weights : list of arrays of shape (out, in)
         The matrices :math:`A_1, \dots, A_L`; consecutive shapes must chain.
-    biases : sequence of arrays of shape (out,)
+    biases : list of arrays of shape (out,)
         The vectors :math:`c_1, \dots, c_L`.
 
     Returns
@@ -100,15 +100,8 @@ def network_from_weights(weights: Sequence, biases: Sequence) -> nn.Sequential:
         ``Linear, ReLU, Linear, ReLU, ..., Linear`` in float64 with exactly these weights
         (a ReLU after every layer but the last).
     """
-    if len(weights) != len(biases) or len(weights) == 0:
-        raise ValueError(f"weights and biases must be non-empty and of equal length, "
-                         f"got {len(weights)} and {len(biases)}")
     layers: list[nn.Module] = []
-    for i, (A, c) in enumerate(zip(weights, biases)):
-        A = check_array(f"weights[{i}]", A, ndim=2)
-        c = check_array(f"biases[{i}]", c, shape=(A.shape[0],))
-        if i > 0 and A.shape[1] != layers[-2].out_features:
-            raise ValueError(f"weights[{i}] must have {layers[-2].out_features} columns, got {A.shape[1]}")
+    for A, c in zip(*check_layers(weights, biases)):
         lin = nn.Linear(A.shape[1], A.shape[0], dtype=torch.float64)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(A))

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_callable, check_choice, check_int, check_real
+from ._validate import check_array, check_callable, check_choice, check_int, check_layers, check_real
 
 __all__ = [
     "OpCount",
@@ -607,24 +607,10 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.nd
 
 
 def _check_network(weights, biases, x, y, activation):
-    if not isinstance(weights, Sequence) or isinstance(weights, np.ndarray) or len(weights) == 0:
-        raise TypeError("weights must be a non-empty list of 2-d arrays")
-    if not isinstance(biases, Sequence) or isinstance(biases, np.ndarray):
-        raise TypeError("biases must be a list of 1-d arrays")
-    if len(biases) != len(weights):
-        raise ValueError(f"biases must have one entry per layer ({len(weights)}), got {len(biases)}")
     if not isinstance(activation, str):
         raise TypeError(f"activation must be a string, got {type(activation).__name__}")
     check_choice("activation", activation, tuple(ACTIVATIONS))
-    Ws, bs = [], []
-    for ell, (W, b) in enumerate(zip(weights, biases)):
-        W = check_array(f"weights[{ell}]", W, ndim=2)
-        b = check_array(f"biases[{ell}]", b, shape=(W.shape[0],))
-        if ell > 0 and W.shape[1] != Ws[-1].shape[0]:
-            raise ValueError(f"weights[{ell}] must have {Ws[-1].shape[0]} columns to follow weights[{ell - 1}], "
-                             f"got shape {W.shape}")
-        Ws.append(W)
-        bs.append(b)
+    Ws, bs = check_layers(weights, biases)
     x = check_array("x", x, ndim=(1, 2))
     single = x.ndim == 1
     X = x[None, :] if single else x

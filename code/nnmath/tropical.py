@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_int, check_interval, check_real, check_rng
+from ._validate import check_array, check_int, check_interval, check_layers, check_real, check_rng
 
 __all__ = [
     "TropicalPolynomial",
@@ -288,23 +288,9 @@ def check_network(weights, biases) -> tuple[list[np.ndarray], list[np.ndarray]]:
     Checks that there is at least one layer, that ``weights[l]`` is a 2-D array whose
     number of columns equals the number of rows of ``weights[l-1]``, and that
     ``biases[l]`` has shape ``(weights[l].shape[0],)``. Returns float arrays.
+    (The package's one layer check, :func:`nnmath._validate.check_layers`.)
     """
-    if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)):
-        raise TypeError("weights and biases must be lists of arrays")
-    if len(weights) == 0:
-        raise ValueError("weights must contain at least one layer")
-    if len(biases) != len(weights):
-        raise ValueError(f"biases must have one vector per layer: {len(weights)} weights, {len(biases)} biases")
-    Ws, bs = [], []
-    for l, (W, b) in enumerate(zip(weights, biases)):
-        W = check_array(f"weights[{l}]", W, ndim=2)
-        if l > 0 and W.shape[1] != Ws[-1].shape[0]:
-            raise ValueError(f"weights[{l}] must have {Ws[-1].shape[0]} columns (the fan-out of layer "
-                             f"{l - 1}), got shape {W.shape}")
-        b = check_array(f"biases[{l}]", b, shape=(W.shape[0],))
-        Ws.append(W)
-        bs.append(b)
-    return Ws, bs
+    return check_layers(weights, biases)
 
 
 def random_relu_network(input_dim: int, width: int, depth: int, *, output_dim: int = 1,
