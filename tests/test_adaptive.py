@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnmath import online, optim, schedules
+from nnmath import online, optim, problems, schedules
 
 # ----------------------------------------------------------------------------- the online module
 
@@ -351,9 +351,9 @@ def test_schedule_argument_checks():
 def test_sgd_noise_floor_on_quadratic():
     """SGD with a constant step on a noisy quadratic settles at E f = sum_i eta sigma^2 / (2 (2 - eta lambda_i))."""
     lam = np.array([0.2, 0.5, 1.0, 3.0])
-    quad = optim.Quadratic(np.diag(lam), np.zeros(4))
+    quad = problems.Quadratic(np.diag(lam), np.zeros(4))
     eta, sigma = 0.3, 0.7
-    xs = optim.run(optim.sgd(lr=eta), optim.noisy_gradient(quad.grad, sigma, seed=9), np.zeros((4000, 4)), 150)
+    xs = optim.run(optim.sgd(lr=eta), problems.noisy_gradient(quad.grad, sigma, seed=9), np.zeros((4000, 4)), 150)
     measured = quad.value(xs[100:]).mean()
     predicted = np.sum(eta * sigma**2 / (2 * (2 - eta * lam)))
     assert measured == pytest.approx(predicted, rel=0.03)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnmath import optim, plotting
+from nnmath import optim, plotting, problems
 
 # ----------------------------------------------------------------------------- agreement with torch.optim
 
@@ -47,11 +47,11 @@ TORCH_CASES = [
 ]
 
 
-def _logistic_problem(seed: int, n: int = 40, d: int = 6) -> optim.Logistic:
+def _logistic_problem(seed: int, n: int = 40, d: int = 6) -> problems.Logistic:
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     y = np.sign(X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n))
-    return optim.Logistic(X, y, lam=0.01)
+    return problems.Logistic(X, y, lam=0.01)
 
 
 def _torch_iterates(torch_cls, hyper, grad_fn, x0: np.ndarray, steps: int) -> np.ndarray:
@@ -74,7 +74,7 @@ def test_iterates_equal_torch(name, hyper, torch_cls, torch_hyper, problem):
     """Each optimizer's 100 iterates equal torch.optim's to 1e-12 in float64 on a random problem."""
     seed = 7
     if problem == "quadratic":
-        prob = optim.random_quadratic(np.geomspace(0.1, 5.0, 8), seed=seed)
+        prob = problems.random_quadratic(np.geomspace(0.1, 5.0, 8), seed=seed)
         x0 = np.random.default_rng(seed + 1).standard_normal(8)
     else:
         prob = _logistic_problem(seed)
@@ -100,7 +100,7 @@ def test_registry_covers_every_optimizer():
 @pytest.mark.parametrize("name", sorted(optim.OPTIMIZERS))
 def test_dict_params_equal_flat_params(name):
     """On dict params an optimizer acts leaf by leaf: the iterates equal those of the flattened vector."""
-    prob = optim.random_quadratic(np.linspace(0.5, 3.0, 5), seed=3)
+    prob = problems.random_quadratic(np.linspace(0.5, 3.0, 5), seed=3)
     x0 = np.random.default_rng(4).standard_normal(5)
 
     def split(x):
@@ -192,7 +192,7 @@ def test_schedule_is_used():
 
 def test_heavy_ball_is_polyak():
     """With constant step and no dampening, heavy_ball satisfies x_{k+1} = x_k - lr grad + beta (x_k - x_{k-1})."""
-    prob = optim.random_quadratic(np.linspace(1.0, 4.0, 4), seed=0)
+    prob = problems.random_quadratic(np.linspace(1.0, 4.0, 4), seed=0)
     X = optim.run(optim.heavy_ball(lr=0.1, momentum=0.6), prob.grad, np.ones(4), 20)
     pred = X[1:-1] - 0.1 * prob.grad(X[1:-1]) + 0.6 * (X[1:-1] - X[:-2])
     np.testing.assert_allclose(X[2:], pred, atol=1e-12)
@@ -200,7 +200,7 @@ def test_heavy_ball_is_polyak():
 
 def test_nesterov_two_sequence_form():
     """The 'convex' schedule is x_{k+1} = y_k - lr grad(y_k), y_{k+1} = x_{k+1} + (k/(k+3)) (x_{k+1} - x_k)."""
-    prob = optim.random_quadratic(np.linspace(0.0, 2.0, 5), seed=1)
+    prob = problems.random_quadratic(np.linspace(0.0, 2.0, 5), seed=1)
     lr = 0.5
     Y = optim.run(optim.nesterov(lr=lr, momentum="convex"), prob.grad, np.ones(5), 30)
     x_prev, y = np.ones(5), np.ones(5)
@@ -214,14 +214,14 @@ def test_nesterov_two_sequence_form():
 def test_problems_gradients():
     """The test problems' gradients match central finite differences, and their minimizers are stationary."""
     rng = np.random.default_rng(0)
-    probs = [optim.random_quadratic(np.linspace(0.0, 3.0, 6), seed=2), optim.nesterov_worst_function(2.0, 6),
+    probs = [problems.random_quadratic(np.linspace(0.0, 3.0, 6), seed=2), problems.nesterov_worst_function(2.0, 6),
              _logistic_problem(3, d=6)]
     for prob in probs:
         x = rng.standard_normal(6)
         h = 1e-6
         fd = np.array([(prob.value(x + h * e) - prob.value(x - h * e)) / (2 * h) for e in np.eye(6)])
         np.testing.assert_allclose(prob.grad(x), fd, atol=1e-6)
-    worst = optim.nesterov_worst_function(2.0, 9)
+    worst = problems.nesterov_worst_function(2.0, 9)
     np.testing.assert_allclose(worst.x_star, 1 - np.arange(1, 10) / 10, atol=1e-12)
     np.testing.assert_allclose(worst.f_star, 2.0 / 8 * (-1 + 1 / 10), atol=1e-12)
     assert worst.L <= 2.0
@@ -237,11 +237,11 @@ def test_sharpness_matches_full_hessian():
 
     theta = rng.standard_normal(6) * 0.3
     H = torch.autograd.functional.hessian(loss, torch.tensor(theta)).numpy()
-    lam, u = optim.sharpness(loss, theta, iters=300)
+    lam, u = problems.sharpness(loss, theta, iters=300)
     assert np.isclose(lam, np.linalg.eigvalsh(H)[-1], rtol=1e-8)
     np.testing.assert_allclose(np.abs(H @ u), np.abs(lam * u), atol=1e-6)
     with pytest.raises(ValueError, match="theta"):
-        optim.sharpness(loss, np.zeros((2, 3)))
+        problems.sharpness(loss, np.zeros((2, 3)))
 
 
 # ----------------------------------------------------------------------------- claims of the chapter Gradient methods
@@ -249,9 +249,9 @@ def test_sharpness_matches_full_hessian():
 L_SMOOTH = 1.0
 
 
-def _convex_quadratic(d: int = 400) -> optim.Quadratic:
+def _convex_quadratic(d: int = 400) -> problems.Quadratic:
     """The power-law quadratic: mu = L/d^2, so on k << d^2 steps it behaves as merely convex."""
-    return optim.power_law_quadratic(d, L_SMOOTH)
+    return problems.power_law_quadratic(d, L_SMOOTH)
 
 
 @pytest.mark.claim("lem-gm-descent")
@@ -309,7 +309,7 @@ def test_nesterov_convex_rate_and_slope():
 @pytest.mark.parametrize("kappa", [10.0, 100.0])
 def test_linear_rate_gd(kappa):
     """On a mu-strongly convex quadratic, GD with step 1/L contracts f - f* at least by 1 - mu/L per step."""
-    prob = optim.random_quadratic(np.geomspace(1.0 / kappa, 1.0, 20), seed=1)
+    prob = problems.random_quadratic(np.geomspace(1.0 / kappa, 1.0, 20), seed=1)
     X = optim.run(optim.gd(lr=1 / prob.L), prob.grad, np.zeros(20), 200)
     gap = prob.excess(X)
     rho = 1 - prob.mu / prob.L
@@ -325,7 +325,7 @@ def test_pl_overparameterized_least_squares():
     n, d = 20, 60
     Phi = rng.standard_normal((n, d)) / np.sqrt(d)
     A = Phi.T @ Phi
-    prob = optim.Quadratic(A, Phi.T @ rng.standard_normal(n))
+    prob = problems.Quadratic(A, Phi.T @ rng.standard_normal(n))
     ev = np.linalg.eigvalsh(A)
     mu_pl = ev[ev > 1e-10].min()
     assert ev.min() < 1e-10                               # not strongly convex
@@ -340,7 +340,7 @@ def test_pl_overparameterized_least_squares():
 @pytest.mark.parametrize("kappa", [100.0, 1000.0])
 def test_nesterov_strongly_convex_rate(kappa):
     """Nesterov with constant momentum (sqrt(kappa)-1)/(sqrt(kappa)+1) obeys the (1 - sqrt(mu/L))^k bound and beats GD's rate."""
-    prob = optim.random_quadratic(np.geomspace(1.0 / kappa, 1.0, 30), seed=2)
+    prob = problems.random_quadratic(np.geomspace(1.0 / kappa, 1.0, 30), seed=2)
     L, mu = prob.L, prob.mu
     beta = (np.sqrt(L / mu) - 1) / (np.sqrt(L / mu) + 1)
     x0 = np.zeros(30)
@@ -360,7 +360,7 @@ def test_nesterov_strongly_convex_rate(kappa):
 @pytest.mark.claim("thm-gm-heavy-ball")
 def test_heavy_ball_rate():
     """On a quadratic, tuned heavy ball obeys ||x_k - x*|| <= sqrt(2)(1 + 4/rho) k rho^k ||x_0 - x*||, with fitted rate of ||x_k - x*||/k at most rho."""
-    prob = optim.random_quadratic(np.geomspace(1e-2, 1.0, 30), seed=3)
+    prob = problems.random_quadratic(np.geomspace(1e-2, 1.0, 30), seed=3)
     L, mu = prob.L, prob.mu
     lr = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
     rho = (np.sqrt(L) - np.sqrt(mu)) / (np.sqrt(L) + np.sqrt(mu))
@@ -380,13 +380,13 @@ def test_lower_bound_on_worst_function(name):
     """On Nesterov's worst function every first-order method stays above the lower bound, and at k = K above 3L||x0-x*||^2/(32(K+1)^2)."""
     K = 50
     d = 2 * K + 1
-    prob = optim.nesterov_worst_function(L_SMOOTH, d)
+    prob = problems.nesterov_worst_function(L_SMOOTH, d)
     opt = {"gd": optim.gd(lr=1.0), "nesterov": optim.nesterov(lr=1.0, momentum="convex"),
            "heavy_ball": optim.heavy_ball(lr=1.0, momentum=0.5)}[name]
     X = optim.run(opt, prob.grad, np.zeros(d), K)
     assert np.all(X[np.arange(K + 1)[:, None] < np.arange(1, d + 1)[None, :]] == 0.0)  # Krylov support
     gap = prob.value(X) - prob.f_star
-    assert np.all(gap >= optim.nesterov_lower_bound(L_SMOOTH, np.arange(K + 1), d) - 1e-14)
+    assert np.all(gap >= problems.nesterov_lower_bound(L_SMOOTH, np.arange(K + 1), d) - 1e-14)
     r0 = np.sum(prob.x_star**2)
     assert gap[K] >= 3 * L_SMOOTH * r0 / (32 * (K + 1) ** 2)
 
@@ -394,10 +394,10 @@ def test_lower_bound_on_worst_function(name):
 @pytest.mark.claim("thm-gm-sgd-strong")
 def test_sgd_decreasing_steps_rate():
     """SGD with steps 2/(mu(k+k0)) on a strongly convex quadratic with noisy gradients: E||x_k - x*||^2 <= nu/(k+k0), fitted slope about -1."""
-    prob = optim.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
+    prob = problems.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
     L, mu, sigma, d, chains = prob.L, prob.mu, 0.5, 5, 200
     k0 = 2 * L / mu
-    oracle = optim.noisy_gradient(prob.grad, sigma, seed=0)
+    oracle = problems.noisy_gradient(prob.grad, sigma, seed=0)
     X = optim.run(optim.sgd(lr=lambda k: 2 / (mu * (k + k0))), oracle, np.zeros((chains, d)), 1000)
     msd = np.mean(np.sum((X - prob.x_star) ** 2, axis=2), axis=1)
     nu = max(k0 * np.sum(prob.x_star**2), 4 * sigma**2 * d / mu**2)
@@ -410,13 +410,13 @@ def test_sgd_decreasing_steps_rate():
 @pytest.mark.claim("thm-gm-sgd-strong")
 def test_sgd_noise_floor_proportional_to_step():
     """With a constant step eta, SGD's mean gap levels off at a floor matching the closed form, with fitted slope about 1 in eta."""
-    prob = optim.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
+    prob = problems.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
     sigma, chains = 1.0, 200
     lam = np.linalg.eigvalsh(prob.A)
     etas = np.array([0.02, 0.05, 0.1, 0.2, 0.4])
     floors = []
     for eta in etas:
-        oracle = optim.noisy_gradient(prob.grad, sigma, seed=11)
+        oracle = problems.noisy_gradient(prob.grad, sigma, seed=11)
         X = optim.run(optim.sgd(lr=eta), oracle, np.tile(prob.x_star, (chains, 1)), 1500)
         floors.append(np.mean(prob.excess(X[500:])))
     floors = np.array(floors)
@@ -436,20 +436,20 @@ def test_minibatch_variance():
     full = X.T @ (X @ w - y) / 30
     var = {}
     for B in (1, 8):
-        oracle = optim.minibatch_gradient(X, y, B, seed=B)
+        oracle = problems.minibatch_gradient(X, y, B, seed=B)
         G = oracle(np.tile(w, (20000, 1)))
         np.testing.assert_allclose(G.mean(axis=0), full, atol=6 * np.sqrt(G.var(axis=0).max() / 20000))
         var[B] = np.sum(G.var(axis=0))
     assert 0.85 < var[1] / (8 * var[8]) < 1.15
     with pytest.raises(ValueError, match="batch_size"):
-        optim.minibatch_gradient(X, y, 0, seed=0)
+        problems.minibatch_gradient(X, y, 0, seed=0)
 
 
 @pytest.mark.claim("lem-gm-strong-pl")
 def test_strong_convexity_implies_pl():
     """A mu-strongly convex quadratic and an L2-regularized logistic loss satisfy the PL inequality with the same mu at random points."""
     rng = np.random.default_rng(8)
-    quad = optim.random_quadratic(np.geomspace(0.05, 2.0, 6), seed=8)
+    quad = problems.random_quadratic(np.geomspace(0.05, 2.0, 6), seed=8)
     P = rng.standard_normal((200, 6)) * 3
     lhs = 0.5 * np.sum(quad.grad(P) ** 2, axis=1)
     assert np.all(lhs >= quad.mu * quad.excess(P) * (1 - 1e-12))
@@ -465,7 +465,7 @@ def test_strong_convexity_implies_pl():
 def test_sgd_convex_averaged_rate():
     """Single-example SGD on logistic regression with step D/(G sqrt K) has E f(averaged iterate) - f* <= G D / sqrt(K)."""
     prob = _logistic_problem(10, n=100, d=4)
-    prob = optim.Logistic(prob.X, prob.y, lam=0.0)
+    prob = problems.Logistic(prob.X, prob.y, lam=0.0)
     w_star = optim.run(optim.gd(lr=1 / prob.L), prob.grad, np.zeros(4), 50000)[-1]
     assert np.linalg.norm(prob.grad(w_star)) < 1e-7                    # non-separable: a minimizer exists
     f_star = prob.value(w_star)
@@ -487,7 +487,7 @@ def test_sgd_convex_averaged_rate():
 @pytest.mark.claim("prop-gm-stability")
 def test_stability_threshold():
     """GD on a quadratic converges for eta slightly below 2/lambda_max and diverges slightly above."""
-    prob = optim.random_quadratic(np.linspace(0.1, 1.0, 8), seed=12)
+    prob = problems.random_quadratic(np.linspace(0.1, 1.0, 8), seed=12)
     x0 = np.ones(8)
     below = optim.run(optim.gd(lr=1.95 / prob.L), prob.grad, x0, 2000)
     above = optim.run(optim.gd(lr=2.05 / prob.L), prob.grad, x0, 2000)

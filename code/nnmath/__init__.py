@@ -11,9 +11,10 @@ One module a topic, each read alongside its chapter:
   automatic differentiation*);
 - :mod:`nnmath.initialization`: Glorot and He, mean-field signal propagation (*Initialization and
   signal propagation*);
-- :mod:`nnmath.optim`: optimizers as pure gradient transformations, test problems (*Gradient
-  methods*, *Adaptive methods*); :mod:`nnmath.online` and :mod:`nnmath.schedules` for online
-  convex optimization and learning-rate schedules (*Adaptive methods*);
+- :mod:`nnmath.optim`: optimizers as pure gradient transformations (*Gradient methods*,
+  *Adaptive methods*); :mod:`nnmath.problems`: the test problems and gradient oracles they run
+  on; :mod:`nnmath.online` and :mod:`nnmath.schedules` for online convex optimization and
+  learning-rate schedules (*Adaptive methods*);
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
 
