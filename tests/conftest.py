@@ -20,6 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# One Hypothesis profile for the whole suite: derandomized (the same examples on every run), no
+# example database (a failing draw is never replayed from an earlier run) and no deadline (the
+# machine is shared), so that `make test` and CI give the same result every time.
+settings.register_profile("book", derandomize=True, database=None, deadline=None)
+settings.load_profile("book")
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
