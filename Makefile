@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 MATHJAX_SRC = $(shell $(PY) -c "import importlib.metadata as m; d = m.distribution('sphinx-mathjax-offline'); print(d.locate_file('sphinx-mathjax-offline/static/mathjax'))")
 MATHJAX := _vendor/_static/mathjax/tex-mml-chtml.js
 
-.PHONY: book test chapter pdf binder-check bench clean help venv
+.PHONY: book test chapter pdf binder-check bench mutation clean help venv
 .DEFAULT_GOAL := help
 
 help:
@@ -20,6 +20,7 @@ help:
 	@echo "make pdf               build the PDF of the whole book into _build/latex/book.pdf (needs TeX Live)"
 	@echo "make binder-check      run every chapter in a fresh venv made from binder/ alone"
 	@echo "make bench             write the speed report bench/report.md"
+	@echo "make mutation          mutation-test nnmath (mutmut), report in bench/mutation.md (MODULES=\"learning optim\" for some)"
 	@echo "make clean             remove _build"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -66,6 +67,10 @@ binder-check: $(STAMP)
 
 bench: $(STAMP) $(MATHJAX)
 	$(PY) tools/bench.py
+
+# Mutation testing (a report, not part of make test or CI): mutmut in its own venv, cache in _build/mutation.
+mutation: $(STAMP)
+	$(PY) tools/mutation.py $(if $(MODULES),--modules $(MODULES))
 
 clean:
 	rm -rf _build
