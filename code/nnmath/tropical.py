@@ -17,7 +17,9 @@ polynomial is
 
 .. math::  p(x) = \bigoplus_{i=1}^m c_i \odot x^{\odot a_i} = \max_{i} \big(c_i + \langle a_i, x\rangle\big),
 
-and a ReLU network is a difference :math:`F - G` of two of them
+with integer exponents :math:`a_i \in \mathbb N^d` (real exponents give a *tropical
+signomial*). A ReLU network is a difference :math:`F - G` of two tropical signomials,
+and of two tropical polynomials when its weights are integers
 (:func:`tropical_decomposition`, after Zhang, Naitzat and Lim, 2018). The tropical
 counterpart of convolution is the max-plus convolution (dilation)
 :math:`(f \oplus_* g)_k = \max_{i + j = k} (f_i + g_j)` (:func:`maxplus_convolve`),
@@ -49,11 +51,18 @@ __all__ = [
     "regions_on_line",
     "GridRegions",
     "regions_on_grid",
+    "PlaneRegions",
+    "regions_in_box",
     "hyperplane_bound",
     "region_bound",
     "maxplus_convolve",
     "erosion",
     "weights_from_torch",
+    "n_parameters",
+    "compose",
+    "identity_network",
+    "compose_sparse",
+    "parallel",
 ]
 
 
@@ -119,11 +128,15 @@ class TropicalPolynomial:
 
         Monomials with equal exponents are merged (the larger coefficient wins). With
         ``prune``, only the monomials whose lifted points :math:`(a_i, c_i) \in \mathbb R^{d+1}`
-        are vertices of an *upper* facet of their convex hull are kept: for each
-        :math:`x` the maximum of :math:`c + \langle a, x\rangle` over the hull is attained at
-        such a vertex, so the function is unchanged. When the lifted points are
-        flat (they span a lower-dimensional affine subspace) all vertices of their hull
-        in that subspace are kept, which is also exact.
+        are vertices of the *upper hull* are kept, that is of a face of the convex hull
+        exposed by a direction :math:`(x, 1)` with positive last coordinate (an *upper
+        face*): for each :math:`x` the maximum of :math:`c + \langle a, x\rangle` over the
+        hull is attained at such a vertex, so the function is unchanged. A vertex of the
+        lower hull only (below the others, never maximal) is dropped. When the hull is
+        full-dimensional, every upper face lies in an upper facet (a facet whose outer
+        normal has a positive last coordinate), and those facets are what Qhull lists.
+        When the lifted points are flat (they span a lower-dimensional affine subspace)
+        all vertices of their hull in that subspace are kept: exact, but not minimal.
         """
         exps, inverse = np.unique(self.exponents, axis=0, return_inverse=True)
         coefs = np.full(exps.shape[0], -np.inf)
@@ -474,6 +487,112 @@ def regions_on_grid(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), resolut
     return GridRegions(x, y, labels, int(labels.max()) + 1)
 
 
+class PlaneRegions(NamedTuple):
+    r"""The activation regions of a network on :math:`\mathbb R^2` that meet a box, computed exactly.
+
+    ``polygons[k]`` holds the vertices (counter-clockwise, shape (m, 2)) of the closure of
+    region ``k`` intersected with the box, ``patterns[k]`` its activation pattern (one bit a
+    hidden neuron, as in :func:`activation_pattern`), and ``n_regions`` their number.
+    """
+
+    polygons: list
+    patterns: np.ndarray
+    n_regions: int
+
+
+def _polygon_area(P: np.ndarray) -> float:
+    x, y = P[:, 0], P[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+
+def _clip(P: np.ndarray, z: np.ndarray, keep_positive: bool) -> np.ndarray:
+    """The part of the convex polygon ``P`` where the affine function with vertex values ``z`` is >= 0 (or <= 0)."""
+    v = z if keep_positive else -z
+    out = []
+    m = len(P)
+    for i in range(m):
+        j = (i + 1) % m
+        if v[i] >= 0:
+            out.append(P[i])
+        if (v[i] > 0 > v[j]) or (v[i] < 0 < v[j]):  # the edge crosses the line: add the crossing
+            s = v[i] / (v[i] - v[j])
+            out.append(P[i] + s * (P[j] - P[i]))
+    return np.array(out).reshape(-1, 2)
+
+
+def regions_in_box(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), min_area: float = 0.0) -> PlaneRegions:
+    r"""The exact activation regions of a ReLU network on :math:`\mathbb R^2` inside a box.
+
+    The proof of piecewise linearity as an algorithm, in the plane: start from the box,
+    on which the input is the affine map :math:`h_0 = x`. For each hidden layer and each
+    current convex polygon, the layer's pre-activations :math:`z_{l,j} = \langle v_j, x\rangle + c_j`
+    are affine on the polygon; cut the polygon along each line :math:`z_{l,j} = 0` that
+    crosses it (a convex polygon cut by a line gives two convex polygons), record the sign
+    of :math:`z_{l,j}` on each part, and carry the new affine map
+    :math:`h_l = \operatorname{diag}(s_l) (V x + c)` to the next layer. No sampling is
+    involved: each final polygon is the closure of one activation region (with nonempty
+    interior) intersected with the box, and each such region appears exactly once, since a
+    convex region meets the convex box in a connected set.
+
+    Parameters
+    ----------
+    weights, biases : lists of arrays
+        A network with input dimension 2 (see :func:`check_network`).
+    xlim, ylim : pairs of floats
+        The box :math:`[x_0, x_1] \times [y_0, y_1]`.
+    min_area : float
+        Pieces with area at most ``min_area`` times the area of the box are discarded
+        (default 0: only degenerate pieces). A line is taken to cross a polygon only if
+        the pre-activation exceeds a relative rounding tolerance (1e-12) on both sides, so a
+        line through a vertex, or exactly along an edge, creates no sliver.
+
+    Returns
+    -------
+    PlaneRegions
+    """
+    weights, biases = check_network(weights, biases)
+    if weights[0].shape[1] != 2:
+        raise ValueError(f"weights[0] must have 2 columns (a network on R^2), got shape {weights[0].shape}")
+    (x0, x1), (y0, y1) = check_interval("xlim", xlim), check_interval("ylim", ylim)
+    min_area = check_real("min_area", min_area, minimum=0.0)
+    box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    tiny = min_area * _polygon_area(box)
+    scale = max(abs(x0), abs(x1), abs(y0), abs(y1))
+    # a piece: (polygon, M, m, bits) with the current hidden vector h = M x + m on the polygon
+    pieces = [(box, np.eye(2), np.zeros(2), [])]
+    for W, b in zip(weights[:-1], biases[:-1]):
+        new_pieces = []
+        for P, M, m, bits in pieces:
+            V, c = W @ M, W @ m + b  # z(x) = V x + c on P
+            Z = P @ V.T + c  # values at the vertices, shape (vertices, neurons)
+            tol = 1e-12 * (np.abs(V).sum(axis=1) * scale + np.abs(c) + 1e-300)
+            sign = Z.max(axis=0) > tol  # the sign of each neuron on P, if its line misses P
+            crossing = np.flatnonzero((Z.min(axis=0) < -tol) & (Z.max(axis=0) > tol))
+            parts = [(P, Z, sign)]
+            for j in crossing:  # cut every current part along the line z_j = 0
+                next_parts = []
+                for Q, ZQ, sg in parts:
+                    zj = ZQ[:, j]
+                    if np.all(zj >= -tol[j]) or np.all(zj <= tol[j]):  # the line misses this part
+                        next_parts.append((Q, ZQ, sg))
+                        continue
+                    for positive in (True, False):
+                        Qs = _clip(Q, zj, positive)
+                        if len(Qs) >= 3 and abs(_polygon_area(Qs)) > tiny:
+                            sg_new = sg.copy()
+                            sg_new[j] = positive
+                            next_parts.append((Qs, Qs @ V.T + c, sg_new))
+                parts = next_parts
+            for Q, ZQ, sg in parts:
+                sg = ZQ.max(axis=0) > tol  # the sign of every neuron on the final part
+                D = sg.astype(float)
+                new_pieces.append((Q, D[:, None] * V, D * c, bits + sg.tolist()))
+        pieces = new_pieces
+    polygons = [P for P, _, _, _ in pieces]
+    patterns = np.array([bits for _, _, _, bits in pieces], dtype=bool).reshape(len(pieces), -1)
+    return PlaneRegions(polygons, patterns, len(pieces))
+
+
 def hyperplane_bound(n: int, d: int) -> int:
     r"""Zaslavsky's bound :math:`\sum_{j=0}^{d} \binom{n}{j}` on the regions of :math:`n` hyperplanes in :math:`\mathbb R^d`.
 
@@ -572,3 +691,106 @@ def weights_from_torch(module) -> tuple[list[np.ndarray], list[np.ndarray]]:
     biases = [(m.bias.detach().double().numpy().copy() if m.bias is not None else np.zeros(m.out_features))
               for m in layers]
     return check_network(weights, biases)
+
+
+# ----------------------------------------------------------------------------- network calculus
+
+
+def _network(name: str, net) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    if not isinstance(net, (tuple, list)) or len(net) != 2:
+        raise TypeError(f"{name} must be a pair (weights, biases) of lists of arrays, got {type(net).__name__}")
+    try:
+        return check_network(*net)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{name}: {err}") from None
+
+
+def n_parameters(weights, biases) -> int:
+    r"""The number :math:`\sum_{l=1}^{L} n_l (n_{l-1} + 1)` of entries of the weights and biases."""
+    weights, biases = check_network(weights, biases)
+    return int(sum(W.size + c.size for W, c in zip(weights, biases)))
+
+
+def compose(outer, inner) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""The composition :math:`\Phi^1 \bullet \Phi^2` of two networks: its realization is :math:`f_{\Phi^1} \circ f_{\Phi^2}`.
+
+    With ``outer`` :math:`= ((W^1_1, b^1_1), \dots, (W^1_L, b^1_L))` and ``inner``
+    :math:`= ((W^2_1, b^2_1), \dots, (W^2_K, b^2_K))`, the last affine map of the inner network
+    and the first of the outer one are merged into one (no activation sits between them):
+
+    .. math::  \big((W^2_1, b^2_1), \dots, (W^2_{K-1}, b^2_{K-1}), (W^1_1 W^2_K, W^1_1 b^2_K + b^1_1),
+               (W^1_2, b^1_2), \dots, (W^1_L, b^1_L)\big),
+
+    a network with :math:`L + K - 1` affine maps (Petersen and Zech's concatenation).
+    """
+    Wo, bo = _network("outer", outer)
+    Wi, bi = _network("inner", inner)
+    if Wo[0].shape[1] != Wi[-1].shape[0]:
+        raise ValueError(f"outer must take inputs of the dimension of inner's outputs ({Wi[-1].shape[0]}), "
+                         f"got input dimension {Wo[0].shape[1]}")
+    merged_W = Wo[0] @ Wi[-1]
+    merged_b = Wo[0] @ bi[-1] + bo[0]
+    return Wi[:-1] + [merged_W] + Wo[1:], bi[:-1] + [merged_b] + bo[1:]
+
+
+def identity_network(dim: int, depth: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""A ReLU network with ``depth`` affine maps whose realization is the identity of :math:`\mathbb R^{d}`.
+
+    It rests on :math:`x = \relu(x) - \relu(-x)`: the first layer computes
+    :math:`(\relu(x), \relu(-x))` with :math:`W_1 = \begin{pmatrix} I \\ -I \end{pmatrix}`, the middle
+    layers are :math:`I_{2d}` (the ReLU is the identity on the non-negative vectors they carry) and
+    the last is :math:`W_L = (I, -I)`; all biases are zero. For ``depth = 1`` it is the affine
+    map :math:`(I, 0)`.
+    """
+    dim = check_int("dim", dim, minimum=1)
+    depth = check_int("depth", depth, minimum=1)
+    I = np.eye(dim)
+    if depth == 1:
+        return [I.copy()], [np.zeros(dim)]
+    weights = [np.vstack([I, -I])] + [np.eye(2 * dim) for _ in range(depth - 2)] + [np.hstack([I, -I])]
+    biases = [np.zeros(2 * dim) for _ in range(depth - 1)] + [np.zeros(dim)]
+    return weights, biases
+
+
+def compose_sparse(outer, inner) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""The sparse composition :math:`\Phi^1 \odot \Phi^2 = \Phi^1 \bullet \mathrm{Id}_{d,2} \bullet \Phi^2`.
+
+    The realization is again :math:`f_{\Phi^1} \circ f_{\Phi^2}`, with :math:`L + K` affine maps;
+    routing the intermediate value through :math:`(\relu(y), \relu(-y))` avoids the product
+    :math:`W^1_1 W^2_K`, so the number of parameters is at most
+    :math:`2 (P(\Phi^1) + P(\Phi^2))`, whatever the widths.
+    """
+    Wi, bi = _network("inner", inner)
+    return compose(outer, compose(identity_network(Wi[-1].shape[0], 2), (Wi, bi)))
+
+
+def parallel(first, second) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""The parallelization :math:`P(\Phi^1, \Phi^2)`: its realization is :math:`x \mapsto (f_{\Phi^1}(x), f_{\Phi^2}(x))`.
+
+    Both networks read the same input. With equal depths the weights are stacked, the first
+    layer vertically and the others block-diagonally,
+
+    .. math::  W_1 = \begin{pmatrix} W^1_1 \\ W^2_1 \end{pmatrix}, \qquad
+               W_l = \begin{pmatrix} W^1_l & 0 \\ 0 & W^2_l \end{pmatrix} \ (l \ge 2), \qquad
+               b_l = \begin{pmatrix} b^1_l \\ b^2_l \end{pmatrix},
+
+    so the two computations never mix. If the depths differ, the shorter network is first
+    lengthened by composing it with an identity network (:func:`identity_network`).
+    """
+    W1, b1 = _network("first", first)
+    W2, b2 = _network("second", second)
+    if W1[0].shape[1] != W2[0].shape[1]:
+        raise ValueError(f"second must have the input dimension of first ({W1[0].shape[1]}), "
+                         f"got {W2[0].shape[1]}")
+    if len(W1) < len(W2):
+        W1, b1 = compose(identity_network(W1[-1].shape[0], len(W2) - len(W1) + 1), (W1, b1))
+    elif len(W2) < len(W1):
+        W2, b2 = compose(identity_network(W2[-1].shape[0], len(W1) - len(W2) + 1), (W2, b2))
+    weights = [np.vstack([W1[0], W2[0]])]
+    for A, B in zip(W1[1:], W2[1:]):
+        block = np.zeros((A.shape[0] + B.shape[0], A.shape[1] + B.shape[1]))
+        block[:A.shape[0], :A.shape[1]] = A
+        block[A.shape[0]:, A.shape[1]:] = B
+        weights.append(block)
+    biases = [np.concatenate([u, v]) for u, v in zip(b1, b2)]
+    return weights, biases
