@@ -1,4 +1,10 @@
-"""Tests of nnmath.initialization: initializers, mean-field maps, finite-width fluctuations."""
+"""Tests of nnmath.initialization: initializers, mean-field maps, finite-width fluctuations.
+
+Every claim test follows "Checks that can fail": the check is a small function of the test
+file, it is run on the package and on a plausible wrong variant (a function named
+``_wrong_...``, kept here), and the test asserts that the check accepts the first and rejects
+the second. Monte Carlo tolerances are in standard errors from independent replicates.
+"""
 
 from __future__ import annotations
 
@@ -15,45 +21,110 @@ def relu(u):
     return np.maximum(u, 0.0)
 
 
+def _z_score(samples, predicted) -> float:
+    """|mean - predicted| in standard errors of the mean of independent samples."""
+    samples = np.asarray(samples, dtype=float)
+    return abs(samples.mean() - predicted) / (samples.std(ddof=1) / np.sqrt(samples.size))
+
+
+def _mean_matches(samples, predicted, z: float = 4.0) -> bool:
+    return _z_score(samples, predicted) < z
+
+
 # ----------------------------------------------------------------------------- initializers
+
+def _wrong_he_fan_out(fan_in, fan_out, *, generator):
+    """He initialization with the fan-out in the variance: N(0, 2/fan_out)."""
+    return np.random.default_rng(generator).standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_out)
+
+
+def _wrong_lecun_fan_out(fan_in, fan_out, *, generator):
+    """LeCun initialization with the fan-out in the variance."""
+    return np.random.default_rng(generator).standard_normal((fan_out, fan_in)) / np.sqrt(fan_out)
+
+
+def _wrong_glorot_transposed(fan_in, fan_out, *, generator):
+    """Glorot initialization returned with shape (fan_in, fan_out)."""
+    return init.glorot_uniform(fan_in, fan_out, generator=generator).T
+
+
+def _initializer_ok(fn, fan_in, fan_out, var) -> bool:
+    """Shape (fan_out, fan_in), mean 0 (4 s.e.) and variance within 3% (relative s.e. of the sample variance <= 0.6%)."""
+    W = fn(fan_in, fan_out, generator=np.random.default_rng(0))
+    if W.shape != (fan_out, fan_in):
+        return False
+    return abs(W.mean()) < 4 * np.sqrt(var / W.size) and abs(W.var() / var - 1) < 0.03
+
 
 @pytest.mark.parametrize("fan_in, fan_out", [(300, 200), (50, 400)])
 def test_initializer_shapes_and_variances(fan_in, fan_out):
-    """The empirical variances of the initializers equal 1/(3 n_in), 2/(n_in + n_out) and 2/n_in."""
-    rng = np.random.default_rng(0)
+    """The empirical variances of the initializers equal 1/(3 n_in), 2/(n_in + n_out), 1/n_in and 2/n_in, and fan-in/fan-out swaps fail the same check."""
     cases = [(init.naive_uniform, 1 / (3 * fan_in)), (init.glorot_uniform, 2 / (fan_in + fan_out)),
-             (init.he_normal, 2 / fan_in)]
+             (init.lecun_normal, 1 / fan_in), (init.he_normal, 2 / fan_in)]
     for fn, var in cases:
-        W = fn(fan_in, fan_out, generator=rng)
-        assert W.shape == (fan_out, fan_in)
-        assert abs(W.mean()) < 4 * np.sqrt(var / W.size)
-        # the sample variance of N = 6e4 entries has relative s.e. <= sqrt(2/N) ~ 0.6%
-        assert W.var() == pytest.approx(var, rel=0.03)
+        assert _initializer_ok(fn, fan_in, fan_out, var)
     a = np.sqrt(6 / (fan_in + fan_out))
     assert np.abs(init.glorot_uniform(fan_in, fan_out, generator=1)).max() <= a
+    # negative controls: the fan-out in place of the fan-in, a transposed matrix
+    assert not _initializer_ok(_wrong_he_fan_out, fan_in, fan_out, 2 / fan_in)
+    assert not _initializer_ok(_wrong_lecun_fan_out, fan_in, fan_out, 1 / fan_in)
+    assert not _initializer_ok(_wrong_glorot_transposed, fan_in, fan_out, 2 / (fan_in + fan_out))
+
+
+@pytest.mark.parametrize("fan_in, fan_out", [(7, 7), (5, 9), (9, 5)])
+def test_orthogonal_initializer(fan_in, fan_out):
+    """orthogonal returns shape (fan_out, fan_in) with orthonormal rows or columns times the gain, and its law is invariant under rotations (first-row mean of |W_11|^2 = 1/n)."""
+    W = init.orthogonal(fan_in, fan_out, generator=3, gain=1.5)
+    assert W.shape == (fan_out, fan_in)
+    small = min(fan_in, fan_out)
+    G = W @ W.T if fan_out <= fan_in else W.T @ W
+    np.testing.assert_allclose(G, 1.5**2 * np.eye(small), atol=1e-12)
+    # Haar: W_11^2 has mean 1/max(fan_in, fan_out); without the sign correction of R it does not
+    rng = np.random.default_rng(4)
+    vals = np.array([init.orthogonal(fan_in, fan_out, generator=rng)[0, 0] for _ in range(3000)])
+    assert _mean_matches(vals**2, 1 / max(fan_in, fan_out))
+    assert _mean_matches(vals, 0.0)
+
+
+def _wrong_orthogonal_no_sign_fix(fan_in, fan_out, *, generator):
+    """QR without the sign correction: orthogonal, but not Haar (numpy's R has a negative diagonal convention bias)."""
+    big, small = max(fan_in, fan_out), min(fan_in, fan_out)
+    Q, _ = np.linalg.qr(np.random.default_rng(generator).standard_normal((big, small)))
+    return Q if fan_out >= fan_in else Q.T
+
+
+def test_orthogonal_negative_control_without_sign_fix():
+    """Without the sign correction the (1,1) entry of Q is biased (its mean is not 0), which the Haar check rejects."""
+    rng = np.random.default_rng(5)
+    vals = np.array([_wrong_orthogonal_no_sign_fix(6, 6, generator=rng)[0, 0] for _ in range(3000)])
+    assert not _mean_matches(vals, 0.0)
 
 
 def test_initializers_are_seeded():
     """The same integer seed gives the same matrix."""
     np.testing.assert_array_equal(init.he_normal(5, 3, generator=7), init.he_normal(5, 3, generator=7))
+    np.testing.assert_array_equal(init.orthogonal(5, 3, generator=7), init.orthogonal(5, 3, generator=7))
 
 
 @pytest.mark.claim("lem-init-moments")
 def test_second_moments_of_a_random_layer():
-    """For W with i.i.d. centred entries of variance v, E||Wh||^2 = m v ||h||^2 and E||W^T g||^2 = n v ||g||^2 (Monte Carlo, 4 s.e.)."""
+    """For W (m x n, m != n) with i.i.d. centred entries of variance v, E||Wh||^2 = m v ||h||^2 and E||W^T g||^2 = n v ||g||^2 (Monte Carlo, 4 s.e.); the fan-swapped formulas are rejected."""
     rng = np.random.default_rng(2)
     m, n, trials = 20, 50, 5000
     h, g = rng.standard_normal(n), rng.standard_normal(m)
     W = rng.uniform(-1, 1, size=(trials, m, n))  # variance v = 1/3, not Gaussian
     fwd = np.sum((W @ h) ** 2, axis=1)
     bwd = np.sum((np.swapaxes(W, 1, 2) @ g) ** 2, axis=1)
-    for vals, pred in [(fwd, m / 3 * h @ h), (bwd, n / 3 * g @ g)]:
-        assert abs(vals.mean() - pred) < 4 * vals.std() / np.sqrt(trials)
+    assert _mean_matches(fwd, m / 3 * h @ h)
+    assert _mean_matches(bwd, n / 3 * g @ g)
+    # negative control: the dimensions swapped
+    assert not _mean_matches(fwd, n / 3 * h @ h)
+    assert not _mean_matches(bwd, m / 3 * g @ g)
 
 
 @pytest.mark.claim("prop-init-glorot")
 def test_glorot_forward_backward_variances():
-    """In a linear layer with Glorot weights, E||Wx||^2/n_out = (2 n_in/(n_in+n_out)) ||x||^2/n_in and E||W^T g||^2/n_in = (2 n_out/(n_in+n_out)) ||g||^2/n_out."""
+    """In a linear layer with Glorot weights, E||Wx||^2/n_out = (2 n_in/(n_in+n_out)) ||x||^2/n_in and E||W^T g||^2/n_in = (2 n_out/(n_in+n_out)) ||g||^2/n_out; the swapped factors are rejected."""
     rng = np.random.default_rng(1)
     n_in, n_out, trials = 30, 90, 4000
     x, g = rng.standard_normal(n_in), rng.standard_normal(n_out)
@@ -63,24 +134,71 @@ def test_glorot_forward_backward_variances():
         W = init.glorot_uniform(n_in, n_out, generator=rng)
         fwd[t] = np.sum((W @ x) ** 2) / n_out / (np.sum(x**2) / n_in)
         bwd[t] = np.sum((W.T @ g) ** 2) / n_in / (np.sum(g**2) / n_out)
-    for vals, pred in [(fwd, 2 * n_in / (n_in + n_out)), (bwd, 2 * n_out / (n_in + n_out))]:
-        assert abs(vals.mean() - pred) < 4 * vals.std() / np.sqrt(trials)
+    forward, backward = 2 * n_in / (n_in + n_out), 2 * n_out / (n_in + n_out)
+    assert _mean_matches(fwd, forward) and _mean_matches(bwd, backward)
+    assert not _mean_matches(fwd, backward) and not _mean_matches(bwd, forward)
+
+
+# ----------------------------------------------------------------------------- symmetry breaking
+
+def _rows_stay_equal(run, tol=1e-12) -> bool:
+    """All hidden units have the same incoming weights, bias and outgoing weight (to tol)."""
+    return (np.max(np.abs(run.W1 - run.W1[0])) <= tol and np.max(np.abs(run.b1 - run.b1[0])) <= tol
+            and np.max(np.abs(run.w2 - run.w2[0])) <= tol)
+
+
+@pytest.mark.claim("prop-init-symmetry")
+def test_equal_units_stay_equal_under_gradient_descent():
+    """Hidden units with equal incoming and outgoing weights stay equal (to 1e-12) under 300 GD steps while the loss decreases; equal incoming but unequal outgoing weights, or a random start, separate them."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = np.sin(X @ np.array([1.0, -2.0, 0.5]))
+    m = 6
+    W1, b1, w2 = np.full((m, 3), 0.3), np.full(m, 0.1), np.full(m, 0.2)
+    run = init.train_two_layer(X, y, W1, b1, w2, steps=300, lr=0.2)
+    assert _rows_stay_equal(run)
+    assert run.loss[-1] < 0.9 * run.loss[0]
+    # negative controls: the hypothesis needs equal outgoing weights too; a random start breaks symmetry
+    w2_unequal = np.linspace(0.1, 0.3, m)
+    assert not _rows_stay_equal(init.train_two_layer(X, y, W1, b1, w2_unequal, steps=300, lr=0.2), tol=1e-3)
+    rand = init.train_two_layer(X, y, rng.standard_normal((m, 3)), np.zeros(m), rng.standard_normal(m) / m,
+                                steps=300, lr=0.2)
+    assert not _rows_stay_equal(rand, tol=1e-3)
+
+
+def test_two_layer_gradient_descent_matches_finite_differences():
+    """One GD step of train_two_layer equals theta - lr * (central finite-difference gradient) to 1e-8."""
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((10, 2)), rng.standard_normal(10)
+    W1, b1, w2 = rng.standard_normal((3, 2)), rng.standard_normal(3), rng.standard_normal(3)
+    theta = np.concatenate([W1.ravel(), b1, w2])
+
+    def loss(t):
+        W, b, a = t[:6].reshape(3, 2), t[6:9], t[9:]
+        return 0.5 * np.mean((np.tanh(X @ W.T + b) @ a - y) ** 2)
+
+    grad = np.array([(loss(theta + 1e-6 * e) - loss(theta - 1e-6 * e)) / 2e-6 for e in np.eye(theta.size)])
+    run = init.train_two_layer(X, y, W1, b1, w2, steps=1, lr=0.1)
+    np.testing.assert_allclose(np.concatenate([run.W1.ravel(), run.b1, run.w2]), theta - 0.1 * grad, atol=1e-8)
+    assert run.loss[0] == pytest.approx(loss(theta), rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- quadrature
 
+def _gauss_quad(f, q):
+    """E f(sqrt(q) z) by adaptive quadrature on the real line (scipy), for an even or general f."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return integrate.quad(lambda z: f(np.sqrt(q) * z) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi),
+                              -40, 40, epsabs=1e-15, epsrel=1e-13, limit=500, points=[0.0])[0]
+
+
 @pytest.mark.parametrize("q", [0.05, 0.5, 1.0, 3.0])
 def test_quadrature_against_adaptive_integration(q):
     """Gauss-Hermite expectations of tanh^2 and sech^4 agree with adaptive quadrature to 1e-9 and 1e-7 (q <= 3)."""
-    def ref(f):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            val = integrate.quad(lambda z: f(np.sqrt(q) * z) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi),
-                                 0, 40, epsabs=1e-16, epsrel=1e-14, limit=500)[0]
-        return 2 * val  # both integrands are even
-
-    assert init.length_map(q, 1.0, 0.0, "tanh") == pytest.approx(ref(lambda u: np.tanh(u) ** 2), rel=1e-9)
-    assert init.gauss_mean(lambda u: np.cosh(u) ** -4, q) == pytest.approx(ref(lambda u: np.cosh(u) ** -4), rel=1e-7)
+    assert init.length_map(q, 1.0, 0.0, "tanh") == pytest.approx(_gauss_quad(lambda u: np.tanh(u) ** 2, q), rel=1e-9)
+    assert init.gauss_mean(lambda u: np.cosh(u) ** -4, q) == pytest.approx(_gauss_quad(lambda u: np.cosh(u) ** -4, q),
+                                                                           rel=1e-7)
 
 
 def test_relu_quadrature_matches_closed_forms():
@@ -110,96 +228,317 @@ def test_fixed_point_is_fixed(sigma_w2, sigma_b2):
     """The returned q* satisfies V(q*) = q* (tanh) and the ReLU closed form sigma_b^2/(1 - sigma_w^2/2)."""
     q = init.fixed_point_q(sigma_w2, sigma_b2, "tanh")
     assert q > 0
-    assert init.length_map(q, sigma_w2, sigma_b2, "tanh") == pytest.approx(q, rel=1e-10)
+    assert _gauss_quad(lambda u: sigma_w2 * np.tanh(u) ** 2 + sigma_b2, q) == pytest.approx(q, rel=1e-9)
     assert init.fixed_point_q(1.2, 0.3, "relu") == pytest.approx(0.3 / 0.4)
     assert init.fixed_point_q(2.5, 0.1, "relu") == np.inf
     assert init.fixed_point_q(0.9, 0.0, "tanh") == 0.0  # ordered phase without bias: lengths die
+    assert init.fixed_point_q(1.0, 0.0, "tanh") == 0.0  # critical without bias: q_l ~ 1/(2 l) -> 0
+
+
+def _V_ref(q, sigma_w2, sigma_b2):
+    """Independent tanh length map: adaptive quadrature of sigma_w^2 tanh(sqrt(q) z)^2 + sigma_b^2."""
+    return sigma_w2 * _gauss_quad(lambda u: np.tanh(u) ** 2, q) + sigma_b2
+
+
+def _wrong_V_missing_bias(q, sigma_w2, sigma_b2):
+    """The length map without the bias variance."""
+    return sigma_w2 * _gauss_quad(lambda u: np.tanh(u) ** 2, q)
+
+
+def _wrong_V_q_not_sqrt_q(q, sigma_w2, sigma_b2):
+    """The length map with phi(q z) in place of phi(sqrt(q) z) (variance and standard deviation confused)."""
+    return sigma_w2 * _gauss_quad(lambda u: np.tanh(u) ** 2, q * q) + sigma_b2
+
+
+def _iterate(V, q1, sigma_w2, sigma_b2, L):
+    q = [q1]
+    for _ in range(L - 1):
+        q.append(V(q[-1], sigma_w2, sigma_b2))
+    return np.array(q)
+
+
+@pytest.mark.claim("thm-init-length-map")
+def test_length_map_predicts_wide_networks():
+    """In 60 independent tanh networks of width 400, the mean of ||z_l||^2/n at layers 1..6 matches the length map iterated by adaptive quadrature within 4 standard errors, and a length map without the bias or with phi(q z) is rejected."""
+    sigma_w2, sigma_b2, n, L, N = 1.8, 0.3, 400, 6, 60
+    x = np.random.default_rng(3).standard_normal((1, n))
+    x *= np.sqrt(3.0 * n) / np.linalg.norm(x)  # ||x||^2 / n = 3
+    q1 = sigma_w2 * 3.0 + sigma_b2
+    P = init.simulate(x, [n] * L, sigma_w2=sigma_w2, sigma_b2=sigma_b2, phi="tanh", n_networks=N, seed=4)
+    samples = P.q[:, :, 0]  # (networks, layers), independent rows
+
+    def check(V):
+        pred = _iterate(V, q1, sigma_w2, sigma_b2, L)
+        return all(_mean_matches(samples[:, l], pred[l]) for l in range(L))
+
+    assert check(_V_ref)
+    # the package's length map agrees with the independent one
+    np.testing.assert_allclose(_iterate(lambda q, a, b: init.length_map(q, a, b, "tanh"), q1, sigma_w2, sigma_b2, L),
+                               _iterate(_V_ref, q1, sigma_w2, sigma_b2, L), rtol=1e-6)  # q1 = 5.7 > 3: see the docstring
+    assert not check(_wrong_V_missing_bias)
+    assert not check(_wrong_V_q_not_sqrt_q)
+
+
+def _wrong_chi1_square_outside(sigma_w2, sigma_b2):
+    """sigma_w^2 (E phi'(sqrt(q*) z))^2: the square outside the expectation."""
+    q = init.fixed_point_q(sigma_w2, sigma_b2, "tanh")
+    return sigma_w2 * init.gauss_mean(lambda u: np.cosh(u) ** -2, q) ** 2
+
+
+def _wrong_chi1_unscaled(sigma_w2, sigma_b2):
+    """sigma_w^2 E phi'(z)^2: the fixed point q* forgotten."""
+    return sigma_w2 * init.gauss_mean(lambda u: np.cosh(u) ** -4, 1.0)
 
 
 @pytest.mark.claim("thm-init-chi1")
 @pytest.mark.parametrize("sigma_w2, sigma_b2", [(0.8, 0.05), (1.5, 0.1), (3.0, 0.3)])
 def test_correlation_map_slope_is_chi1(sigma_w2, sigma_b2):
-    """C(1) = 1 at the fixed point, the one-sided derivative of the correlation map at c = 1 equals chi1, and C is convex increasing on [0, 1]."""
+    """C(1) = 1 at the fixed point, the one-sided derivative of the correlation map at c = 1 equals chi1 (rel. 1e-5, wrong chi1 formulas rejected), and C is convex increasing on [0, 1]."""
     q = init.fixed_point_q(sigma_w2, sigma_b2, "tanh")
     assert init.correlation_map(1.0, q, sigma_w2, sigma_b2, "tanh") == pytest.approx(1.0, abs=1e-10)
     h = 1e-4
     c = np.array([1 - 2 * h, 1 - h, 1.0])
     C = init.correlation_map(c, q, sigma_w2, sigma_b2, "tanh")
     slope = (3 * C[2] - 4 * C[1] + C[0]) / (2 * h)  # second-order one-sided difference
-    assert slope == pytest.approx(init.chi1(sigma_w2, sigma_b2, "tanh"), rel=1e-5)
+
+    def check(chi):
+        return abs(slope / chi - 1) < 1e-5
+
+    assert check(init.chi1(sigma_w2, sigma_b2, "tanh"))
+    assert not check(_wrong_chi1_square_outside(sigma_w2, sigma_b2))
+    assert not check(_wrong_chi1_unscaled(sigma_w2, sigma_b2))
     grid = np.linspace(0, 1, 21)
     Cg = init.correlation_map(grid, q, sigma_w2, sigma_b2, "tanh")
     assert np.all(np.diff(Cg) > 0)
     assert np.all(np.diff(Cg, 2) > -1e-12)
 
 
+def _relu_correlations(sigma_w2, widths, seed):
+    """Cosine of the angle between the pre-activations of two inputs, layer by layer, in one zero-bias ReLU network."""
+    rng = np.random.default_rng(seed)
+    n0 = 64
+    x = np.stack([np.ones(n0), np.r_[np.ones(n0 // 2), -np.ones(n0 // 2)] * 0.2 + 1.0])  # correlated inputs
+    h, cs, fan_in = x.T, [], n0
+    for n in widths:
+        z = rng.standard_normal((n, fan_in)) * np.sqrt(sigma_w2 / fan_in) @ h
+        cs.append(z[:, 0] @ z[:, 1] / np.linalg.norm(z[:, 0]) / np.linalg.norm(z[:, 1]))
+        h, fan_in = relu(z), n
+    return np.array(cs)
+
+
+def _wrong_relu_depth_scale_ignores_zero_fixed_point(sigma_w2, sigma_b2):
+    """The old depth_scale: -1/log(sigma_w^2/2) whatever the fixed point (1/log 2 at sigma_w^2 = 1)."""
+    return -1.0 / np.log(sigma_w2 / 2.0)
+
+
 @pytest.mark.claim("cor-init-relu-critical")
 def test_relu_criticality():
-    """For ReLU, chi1 = sigma_w^2/2 whatever sigma_b^2, so chi1(2, 0, relu) = 1 exactly and the depth scale is infinite there."""
+    """For ReLU, chi1 = sigma_w^2/2 where a fixed point exists, chi1 = 1 only at (2, 0), chi1 is refused without a fixed point, and at q* = 0 the depth scale is refused: zero-bias correlations do not depend on sigma_w^2 and converge polynomially, not like (sigma_w^2/2)^l."""
     assert init.chi1(2, 0, "relu") == 1.0
-    assert init.chi1(2.0, 0.5, "relu") == 1.0
+    assert init.chi1(1.5, 0.3, "relu") == 0.75
     assert init.chi1(1.0, 0.1, "relu") == 0.5
+    for s2, b2 in [(2.0, 0.5), (2.5, 0.0), (3.0, 0.1)]:
+        with pytest.raises(ValueError, match="no finite fixed point"):
+            init.chi1(s2, b2, "relu")
     assert init.depth_scale(2, 0, "relu") == np.inf
-    assert init.depth_scale(1.0, 0.0, "relu") == pytest.approx(1 / np.log(2))
-    assert init.critical_sigma_w2(0.3, "relu") == 2.0
+    assert init.critical_sigma_w2(0.0, "relu") == 2.0
+    with pytest.raises(ValueError, match="no critical point"):
+        init.critical_sigma_w2(0.3, "relu")
+    with pytest.raises(ValueError, match="q\\* = 0"):
+        init.depth_scale(1.0, 0.0, "relu")
+    assert init.depth_scale(1.0, 0.1, "relu") == pytest.approx(1 / np.log(2))  # q* > 0: ordered, xi_c = 1/log 2
+
+    # why: positive homogeneity makes the correlations of sigma_w^2 = 1 and 2 identical, draw by draw
+    widths = [500] * 20
+    c1, c2 = _relu_correlations(1.0, widths, seed=8), _relu_correlations(2.0, widths, seed=8)
+    np.testing.assert_allclose(c1, c2, atol=1e-12)
+    # and 1 - c_l follows the critical arc-cosine map, not the geometric rate exp(-l / xi) of the old depth scale
+    gap0 = 1 - c1[0]
+    mf = [c1[0]]
+    for _ in widths[1:]:
+        mf.append(init.correlation_map(mf[-1], 1.0, 2.0, 0.0, "relu"))
+    mf = np.array(mf)
+
+    def check(pred_gap):
+        return abs(np.log((1 - c1[-1]) / pred_gap)) < np.log(1.5)
+
+    assert check(1 - mf[-1])
+    xi_wrong = _wrong_relu_depth_scale_ignores_zero_fixed_point(1.0, 0.0)
+    assert not check(gap0 * np.exp(-(len(widths) - 1) / xi_wrong))
 
 
 def test_tanh_critical_line_and_depth_scale():
-    """On the tanh critical line chi1 = 1 (at sigma_b^2 = 0 it is sigma_w^2 = 1); the depth scale blows up near it."""
+    """On the tanh critical line chi1 = 1 (at sigma_b^2 = 0 it is sigma_w^2 = 1); the depth scale blows up near it; at q* = 0 it is refused."""
     assert init.critical_sigma_w2(0.0, "tanh") == pytest.approx(1.0, abs=1e-6)
     s = init.critical_sigma_w2(0.05, "tanh")
     assert init.chi1(s, 0.05, "tanh") == pytest.approx(1.0, abs=1e-9)
     assert init.depth_scale(0.5, 0.05) == pytest.approx(-1 / np.log(init.chi1(0.5, 0.05)))
     assert init.depth_scale(s * 0.97, 0.05) > 10 * init.depth_scale(0.5, 0.05)
     assert init.depth_scale(s * 1.03, 0.05) > init.depth_scale(4.0, 0.05) > 0
+    for s2 in (0.5, 1.0):
+        with pytest.raises(ValueError, match="q\\* = 0"):
+            init.depth_scale(s2, 0.0, "tanh")
 
 
-@pytest.mark.claim("thm-init-length-map")
-def test_wide_tanh_network_measures_qstar_and_chi1():
-    """In wide random tanh networks (width 400) the deep-layer mean of ||z_l||^2/n and the per-layer growth of tangent vectors are within 6% of q* and chi1."""
-    x = np.random.default_rng(3).standard_normal((4, 400))
-    for sigma_w2 in [1.0, 1.8, 3.0]:
-        P = init.simulate(x, [400] * 30, sigma_w2=sigma_w2, sigma_b2=0.05, phi="tanh", n_networks=2,
-                          tangent=True, seed=4)
-        q_meas = P.q[:, 15:].mean()
-        growth = np.exp(np.mean(np.log(P.tangent[:, 16:] / P.tangent[:, 15:-1])))
-        assert q_meas == pytest.approx(init.fixed_point_q(sigma_w2, 0.05, "tanh"), rel=0.06)
-        assert growth == pytest.approx(init.chi1(sigma_w2, 0.05, "tanh"), rel=0.06)
+# ----------------------------------------------------------------------------- depth scales of lengths and gradients
+
+def _V_slope_ref(q, sigma_w2, sigma_b2, h=1e-4):
+    """V'(q) by central differences of the adaptive-quadrature length map."""
+    return (_V_ref(q + h, sigma_w2, sigma_b2) - _V_ref(q - h, sigma_w2, sigma_b2)) / (2 * h)
+
+
+def _wrong_length_slope_is_chi1(q, sigma_w2, sigma_b2):
+    """V'(q*) = chi1, i.e. xi_q = xi_c (the phi phi'' term dropped)."""
+    return sigma_w2 * init.gauss_mean(lambda u: np.cosh(u) ** -4, q)
+
+
+def _wrong_length_slope_missing_half(q, sigma_w2, sigma_b2):
+    """The variance-derivative formula without its factor 1/2."""
+    return 2 * init.length_map_slope(q, sigma_w2, sigma_b2, "tanh")
+
+
+@pytest.mark.claim("prop-init-xi-q")
+@pytest.mark.parametrize("sigma_w2, sigma_b2", [(0.8, 0.05), (1.4, 0.2), (2.5, 0.05)])
+def test_length_map_slope_and_xi_q(sigma_w2, sigma_b2):
+    """V'(q*) matches central differences of an independently integrated length map (rel. 1e-6), the iterates approach q* at that rate, V'(q*) < chi1 so xi_q < xi_c in the ordered phase, and V'(q*) = chi1 or a missing 1/2 is rejected."""
+    q = init.fixed_point_q(sigma_w2, sigma_b2, "tanh")
+    ref = _V_slope_ref(q, sigma_w2, sigma_b2)
+
+    def check(slope):
+        return abs(slope / ref - 1) < 1e-6
+
+    assert check(init.length_map_slope(q, sigma_w2, sigma_b2, "tanh"))
+    assert not check(_wrong_length_slope_is_chi1(q, sigma_w2, sigma_b2))
+    assert not check(_wrong_length_slope_missing_half(q, sigma_w2, sigma_b2))
+    # the independently iterated length map converges at the rate exp(-1/xi_q)
+    qs = _iterate(_V_ref, 2.0 * q, sigma_w2, sigma_b2, 12)
+    rates = (qs[1:] - q) / (qs[:-1] - q)
+    assert rates[-1] == pytest.approx(np.exp(-1 / init.length_depth_scale(sigma_w2, sigma_b2)), rel=1e-2)
+    chi = init.chi1(sigma_w2, sigma_b2, "tanh")
+    assert ref < chi
+    if chi < 1:
+        assert init.length_depth_scale(sigma_w2, sigma_b2) < init.depth_scale(sigma_w2, sigma_b2)
+
+
+def test_xi_q_finite_at_criticality_and_gradient_scale():
+    """At criticality xi_q is finite while xi_c and xi_grad are infinite; in the chaotic phase xi_grad = 1/log chi1, which differs from xi_c."""
+    s = init.critical_sigma_w2(0.05, "tanh")
+    assert np.isfinite(init.length_depth_scale(s, 0.05))
+    assert init.gradient_depth_scale(0.5, 0.05) == pytest.approx(init.depth_scale(0.5, 0.05))
+    chi = init.chi1(4.0, 0.05)
+    assert init.gradient_depth_scale(4.0, 0.05) == pytest.approx(1 / np.log(chi))
+    assert abs(init.gradient_depth_scale(4.0, 0.05) / init.depth_scale(4.0, 0.05) - 1) > 0.2
+    assert init.length_depth_scale(1.0, 0.0, "relu") == pytest.approx(1 / np.log(2))  # lengths halve per layer
+    assert init.length_map_slope(0.0, 0.7, 0.0, "tanh") == pytest.approx(0.7)
+
+
+def _growth_per_network(P, first):
+    """Arithmetic means over layers >= first of the per-layer forward and backward growth factors, one per network."""
+    fwd = (P.tangent[:, first + 1:, 0] / P.tangent[:, first:-1, 0]).mean(axis=1)
+    bwd = (P.backward[:, first - 1:-1, 0] / P.backward[:, first:, 0]).mean(axis=1)
+    return fwd, bwd
+
+
+def _wrong_growth_sqrt_chi1(sigma_w2, sigma_b2):
+    """sqrt(chi1): the factor of norms, not of squared norms."""
+    return np.sqrt(init.chi1(sigma_w2, sigma_b2, "tanh"))
+
+
+def _wrong_chaotic_gradient_rate_from_xi_c(sigma_w2, sigma_b2):
+    """exp(+1/xi_c): the chaotic-phase gradient growth taken from the correlation depth scale."""
+    return np.exp(1.0 / init.depth_scale(sigma_w2, sigma_b2, "tanh"))
+
+
+def _wrong_growth_from_xi_q(sigma_w2, sigma_b2):
+    """exp(-1/xi_q) = V'(q*): the rate of lengths, not of tangents and gradients."""
+    return np.exp(-1.0 / init.length_depth_scale(sigma_w2, sigma_b2, "tanh"))
+
+
+@pytest.mark.claim("prop-init-chi1-growth")
+@pytest.mark.parametrize("sigma_w2", [0.8, 3.0])
+def test_forward_and_backward_growth_is_chi1(sigma_w2):
+    """In 12 independent tanh networks of width 300, the mean per-layer growth of squared tangent norms (forward) and of backpropagated squared gradient norms (same weights) matches chi1 within 4 standard errors; sqrt(chi1), V'(q*) and the xi_c-based chaotic rate are rejected."""
+    sigma_b2, N = 0.05, 12
+    x = np.random.default_rng(2).standard_normal((1, 300))
+    P = init.simulate(x, [300] * 24, sigma_w2=sigma_w2, sigma_b2=sigma_b2, phi="tanh", n_networks=N, tangent=True,
+                      backward="same", seed=1)
+    fwd, bwd = _growth_per_network(P, first=11)
+    chi = init.chi1(sigma_w2, sigma_b2, "tanh")
+    assert _mean_matches(fwd, chi) and _mean_matches(bwd, chi)
+    for w in [_wrong_growth_sqrt_chi1(sigma_w2, sigma_b2), _wrong_growth_from_xi_q(sigma_w2, sigma_b2)]:
+        assert not _mean_matches(bwd, w)
+        assert not _mean_matches(fwd, w)
+    if chi > 1:  # gradients explode at the rate chi1, not at exp(1/xi_c)
+        assert not _mean_matches(bwd, _wrong_chaotic_gradient_rate_from_xi_c(sigma_w2, sigma_b2))
+
+
+def test_backward_with_independent_weights_matches_same_weights():
+    """The backward growth with an independent copy of the weights (gradient independence) agrees with the true backward pass within 4 combined standard errors."""
+    x = np.random.default_rng(2).standard_normal((1, 200))
+    kw = dict(sigma_w2=1.5, sigma_b2=0.05, phi="tanh", n_networks=8)
+    same = init.simulate(x, [200] * 16, backward="same", seed=3, **kw)
+    ind = init.simulate(x, [200] * 16, backward="independent", seed=4, **kw)
+    a = (same.backward[:, 4:-1, 0] / same.backward[:, 5:, 0]).mean(axis=1)
+    b = (ind.backward[:, 4:-1, 0] / ind.backward[:, 5:, 0]).mean(axis=1)
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert abs(a.mean() - b.mean()) < 4 * se
 
 
 # ----------------------------------------------------------------------------- finite width
 
+def _simulate_he_relu_fan_out(x, widths, n_networks, seed):
+    """A wrong simulator: He ReLU networks whose weight variance uses the fan-out 2/n_l."""
+    rng = np.random.default_rng(seed)
+    h = np.broadcast_to(x.T, (n_networks, x.shape[1], 1))
+    fan_in = x.shape[1]
+    for n in widths:
+        h = relu(rng.standard_normal((n_networks, n, fan_in)) * np.sqrt(2.0 / n) @ h)
+        fan_in = n
+    return np.sum(h[:, :, 0] ** 2, axis=1) / np.sum(x**2)
+
+
 @pytest.mark.claim("thm-init-he")
-def test_he_preserves_mean_squared_norm_naive_does_not():
-    """Under He initialization the mean of ||h_L||^2/||h_0||^2 over 2000 networks equals 1 within three standard errors; naive U[-1/sqrt n, 1/sqrt n] shrinks it by orders of magnitude."""
-    n, L, N = 64, 8, 2000
-    x = np.random.default_rng(5).standard_normal((1, n))
-    he = init.simulate(x, [n] * L, sigma_w2=2.0, phi="relu", n_networks=N, seed=6)
+def test_he_preserves_mean_squared_norm_unequal_widths():
+    """For He ReLU networks with unequal widths, the mean of ||h_L||^2/||x||^2 over 4000 networks equals n_L/n_0 within 4 standard errors; the fan-out scaling and the naive U[-1/sqrt n, 1/sqrt n] are rejected."""
+    widths, n0, N = [16, 96, 24, 64, 40], 32, 4000
+    x = np.random.default_rng(5).standard_normal((1, n0))
+    he = init.simulate(x, widths, sigma_w2=2.0, phi="relu", n_networks=N, seed=6)
     ratio = he.sqnorm[:, -1, 0] / he.sqnorm[:, 0, 0]
-    assert abs(ratio.mean() - 1.0) < 3 * ratio.std(ddof=1) / np.sqrt(N)
-    naive = init.simulate(x, [n] * L, sigma_w2=1 / 3, phi="relu", n_networks=200, distribution="uniform", seed=6)
-    naive_ratio = (naive.sqnorm[:, -1, 0] / naive.sqnorm[:, 0, 0]).mean()
-    assert naive_ratio < 1e-5  # the theory says 6**-8 = 6e-7
-    assert naive_ratio == pytest.approx(6.0**-L, rel=0.2)
+    target = widths[-1] / n0
+    assert _mean_matches(ratio, target)
+    assert not _mean_matches(_simulate_he_relu_fan_out(x, widths, N, seed=6), target)
+    naive = init.simulate(x, widths, sigma_w2=1 / 3, phi="relu", n_networks=N, distribution="uniform", seed=6)
+    naive_ratio = naive.sqnorm[:, -1, 0] / naive.sqnorm[:, 0, 0]
+    assert not _mean_matches(naive_ratio, target)
+    assert _mean_matches(naive_ratio, target * 6.0 ** -len(widths))  # the theorem's (sigma_w^2/2)^L
+
+
+def _variance_and_se(logs):
+    dev = logs - logs.mean()
+    return dev.var(ddof=1), np.sqrt((np.mean(dev**4) - np.mean(dev**2) ** 2) / logs.size)
 
 
 @pytest.mark.claim("thm-init-hanin")
-@pytest.mark.parametrize("n, L, N", [(32, 16, 3000), (48, 12, 2000)])
-def test_log_norm_variance_is_five_beta(n, L, N):
-    """The variance of log(||h_L||^2/||h_0||^2) over independent He ReLU networks matches the exact finite-width value within 4 standard errors, and 5L/n up to the O(1/n^2) terms plus 4 standard errors (at most 25% here)."""
+@pytest.mark.parametrize("n, L, N", [(16, 8, 20000), (32, 4, 10000)])
+def test_log_norm_variance_is_exact_finite_width_value(n, L, N):
+    """The variance of log(||h_L||^2/||h_0||^2) over independent He ReLU networks matches sum_l v(n_l) within 4 standard errors (s.e. < 2.5%), so a 10% error, and at n = 16 the first-order 5L/n, are rejected."""
     x = np.random.default_rng(n).standard_normal((1, n))
     P = init.simulate(x, [n] * L, sigma_w2=2.0, phi="relu", n_networks=N, seed=L)
-    logs = np.log(P.sqnorm[:, -1, 0] / P.sqnorm[:, 0, 0])
-    assert np.all(np.isfinite(logs))  # no layer died (probability < L N 2^-n)
-    dev = logs - logs.mean()
-    var = dev.var(ddof=1)
-    se = np.sqrt((np.mean(dev**4) - np.mean(dev**2) ** 2) / N)  # standard error of a sample variance
-    assert se < 0.04 * var
+    with np.errstate(divide="ignore"):
+        logs = np.log(P.sqnorm[:, -1, 0] / P.sqnorm[:, 0, 0])
+    alive = np.isfinite(logs)  # the theorem conditions on no dead layer (probability 1 - L 2^-n per network)
+    assert np.sum(~alive) < 10
+    var, se = _variance_and_se(logs[alive])
+    assert se < 0.025 * var  # a 10% error is more than 4 standard errors
+
+    def check(pred):
+        return abs(var - pred) < 4 * se
+
     exact = init.relu_log_norm_variance([n] * L)
-    first_order = 5 * L / n
-    assert abs(var - exact) < 4 * se
-    assert abs(var - first_order) < abs(exact - first_order) + 4 * se
-    assert var == pytest.approx(first_order, rel=0.25)
+    assert check(exact)
+    assert not check(1.1 * exact) and not check(0.9 * exact)
+    if n == 16:
+        assert not check(5 * L / n)
 
 
 def test_exact_log_variance_tends_to_five_over_n():
@@ -209,13 +548,19 @@ def test_exact_log_variance_tends_to_five_over_n():
     assert errs[0] / errs[-1] == pytest.approx(8.0, rel=0.2)
 
 
-def test_exact_log_norm_mean():
-    """The exact mean of log(||h_L||^2/||x||^2) matches simulation (4 s.e.) and tends to log(n_L/n_0) - 5 beta/2."""
-    n, L, N = 24, 10, 1500
-    x = np.random.default_rng(11).standard_normal((1, n))
-    P = init.simulate(x, [n] * L, sigma_w2=2.0, phi="relu", n_networks=N, seed=12)
-    logs = np.log(P.sqnorm[:, -1, 0] / P.sqnorm[:, 0, 0])
-    assert abs(logs.mean() - init.relu_log_norm_mean([n] * L)) < 4 * logs.std(ddof=1) / np.sqrt(N)
+def test_exact_log_norm_mean_unequal_widths():
+    """The exact mean of log(||h_L||^2/||x||^2) matches simulation with unequal widths (4 s.e.), the fan-out variant is rejected, and it tends to log(n_L/n_0) - 5 beta/2."""
+    widths, n0, N = [24, 12, 40, 20, 30], 16, 3000
+    x = np.random.default_rng(11).standard_normal((1, n0))
+    P = init.simulate(x, widths, sigma_w2=2.0, phi="relu", n_networks=N, seed=12)
+    with np.errstate(divide="ignore"):
+        logs = np.log(P.sqnorm[:, -1, 0] / P.sqnorm[:, 0, 0])
+    logs = logs[np.isfinite(logs)]  # conditioned on no dead layer, as relu_log_norm_mean
+    pred = init.relu_log_norm_mean(widths, n0=n0)
+    assert _mean_matches(logs, pred)
+    with np.errstate(divide="ignore"):
+        wrong = np.log(_simulate_he_relu_fan_out(x, widths, N, seed=12))
+    assert not _mean_matches(wrong[np.isfinite(wrong)], pred)
     big = [400, 800]
     assert init.relu_log_norm_mean(big, n0=200) == pytest.approx(np.log(4) - 2.5 * (1 / 400 + 1 / 800), abs=1e-4)
 
@@ -226,7 +571,80 @@ def test_second_moment_product_formula():
     x = np.random.default_rng(9).standard_normal((1, n))
     P = init.simulate(x, [n] * L, sigma_w2=2.0, phi="relu", n_networks=N, seed=10)
     r2 = (P.sqnorm[:, -1, 0] / P.sqnorm[:, 0, 0]) ** 2
-    assert abs(r2.mean() - (1 + 5 / n) ** L) < 4 * r2.std(ddof=1) / np.sqrt(N)
+    assert _mean_matches(r2, (1 + 5 / n) ** L)
+    assert not _mean_matches(r2, (1 + 2 / n) ** L)  # the Gaussian (linear network) value
+
+
+# ----------------------------------------------------------------------------- Jacobian spectra
+
+LINEAR = (lambda u: u, lambda u: 1.0 + 0.0 * u)
+
+
+def _wrong_m2_infinite_width(n, L):
+    """The infinite-width limit L + 1 used at finite width."""
+    return L + 1.0
+
+
+def _wrong_m2_missing_cross_term(n, L):
+    """The recursion without the (tr A)^2 / n term."""
+    a = float(n)
+    for _ in range(L):
+        a = (1 + 1 / n) * a
+    return a / n
+
+
+@pytest.mark.claim("prop-init-linear-spectrum")
+def test_linear_jacobian_spectrum():
+    """For products of L Gaussian N(0, 1/n) matrices the Monte Carlo means of tr(A)/n and tr(A^2)/n (A = J^T J) match 1 and the exact recursion within 4 s.e., the infinite-width L + 1 and a recursion without the cross term are rejected, and orthogonal weights give singular values 1."""
+    n, L, N = 8, 4, 20000
+    rng = np.random.default_rng(0)
+    J = np.broadcast_to(np.eye(n), (N, n, n)).copy()
+    for _ in range(L):
+        J = rng.standard_normal((N, n, n)) / np.sqrt(n) @ J
+    A = np.swapaxes(J, 1, 2) @ J
+    m1 = np.trace(A, axis1=1, axis2=2) / n
+    m2 = np.einsum("kij,kji->k", A, A) / n
+    e1, e2 = init.linear_jacobian_moments(n, L)
+    assert _mean_matches(m1, e1) and _mean_matches(m2, e2)
+    assert not _mean_matches(m2, _wrong_m2_infinite_width(n, L))
+    assert not _mean_matches(m2, _wrong_m2_missing_cross_term(n, L))
+    # the package's Jacobian: Gaussian has spread, orthogonal has none
+    s = init.jacobian_singular_values(np.ones(n), [n] * L, sigma_w2=1.0, phi=LINEAR, distribution="orthogonal", seed=1)
+    np.testing.assert_allclose(s, 1.0, atol=1e-12)
+    g = init.jacobian_singular_values(np.ones(n), [n] * L, sigma_w2=1.0, phi=LINEAR, seed=1)
+    assert g.max() / g.min() > 2
+
+
+def test_jacobian_singular_values_against_autograd():
+    """jacobian_singular_values of a tanh network equals the singular values of torch.autograd's Jacobian of the same network."""
+    import torch
+
+    n0, widths, s2, b2 = 5, [6, 4, 7], 1.7, 0.1
+    x = np.random.default_rng(0).standard_normal(n0)
+    sv = init.jacobian_singular_values(x, widths, sigma_w2=s2, sigma_b2=b2, phi="tanh", seed=9)
+    rng = np.random.default_rng(9)  # replay the draws in the same order
+    layers, fan_in = [], n0
+    for n in widths:
+        W = rng.standard_normal((n, fan_in)) * np.sqrt(s2 / fan_in)
+        b = np.sqrt(b2) * rng.standard_normal(n)
+        layers.append((torch.tensor(W), torch.tensor(b)))
+        fan_in = n
+
+    def net(v):
+        for W, b in layers:
+            v = torch.tanh(W @ v + b)
+        return v
+
+    Jt = torch.autograd.functional.jacobian(net, torch.tensor(x)).numpy()
+    np.testing.assert_allclose(sv, np.linalg.svd(Jt, compute_uv=False), rtol=1e-12, atol=1e-14)
+
+
+def test_large_width_second_moment_tends_to_L_plus_one():
+    """The exact m2 tends to L + 1 as n grows, with an error of order 1/n."""
+    L = 5
+    errs = [init.linear_jacobian_moments(n, L)[1] - (L + 1) for n in (100, 200, 400)]
+    assert errs[0] > errs[1] > errs[2] > 0
+    assert errs[0] / errs[2] == pytest.approx(4.0, rel=0.05)
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -239,8 +657,12 @@ def test_bad_input():
         init.glorot_uniform(3, -1, generator=0)
     with pytest.raises(TypeError, match="fan_in"):
         init.glorot_uniform(2.5, 3, generator=0)
+    with pytest.raises(ValueError, match="fan_in"):
+        init.lecun_normal(0, 3, generator=0)
     with pytest.raises(TypeError, match="generator"):
         init.he_normal(3, 3, generator="seed")
+    with pytest.raises(ValueError, match="gain"):
+        init.orthogonal(3, 3, generator=0, gain=0.0)
     with pytest.raises(ValueError, match="sigma_w2"):
         init.length_map(1.0, -1.0, 0.0, "tanh")
     with pytest.raises(ValueError, match="sigma_b2"):
@@ -251,6 +673,8 @@ def test_bad_input():
         init.length_map(1.0, 1.0, 0.0, 3.0)
     with pytest.raises(ValueError, match="q"):
         init.length_map(-1.0, 1.0, 0.0, "tanh")
+    with pytest.raises(ValueError, match="q"):
+        init.length_map_slope(-1.0, 1.0, 0.0, "tanh")
     with pytest.raises(ValueError, match="c must"):
         init.correlation_map(1.5, 1.0, 1.0, 0.0, "tanh")
     with pytest.raises(ValueError, match="q_star"):
@@ -259,5 +683,25 @@ def test_bad_input():
         init.simulate(np.ones((1, 3)), [4, 0], sigma_w2=2.0, seed=0)
     with pytest.raises(ValueError, match="distribution"):
         init.simulate(np.ones((1, 3)), [4], sigma_w2=2.0, distribution="cauchy", seed=0)
-    with pytest.raises(ValueError, match="no depth scale"):
+    with pytest.raises(ValueError, match="backward"):
+        init.simulate(np.ones((1, 3)), [4], sigma_w2=2.0, backward="transpose", seed=0)
+    with pytest.raises(ValueError, match="no finite fixed point"):
         init.depth_scale(3.0, 0.0, "relu")
+    with pytest.raises(ValueError, match="no finite fixed point"):
+        init.length_depth_scale(3.0, 0.0, "relu")
+    with pytest.raises(ValueError, match="no finite fixed point"):
+        init.gradient_depth_scale(2.0, 0.1, "relu")
+    with pytest.raises(ValueError, match="distribution"):
+        init.jacobian_singular_values(np.ones(3), [3], sigma_w2=1.0, distribution="uniform", seed=0)
+    with pytest.raises(ValueError, match="widths"):
+        init.jacobian_singular_values(np.ones(3), [], sigma_w2=1.0, seed=0)
+    with pytest.raises(ValueError, match="n"):
+        init.linear_jacobian_moments(0, 3)
+    with pytest.raises(ValueError, match="depth"):
+        init.linear_jacobian_moments(3, -1)
+    with pytest.raises(ValueError, match="W1"):
+        init.train_two_layer(np.ones((4, 2)), np.ones(4), np.ones((3, 5)), np.ones(3), np.ones(3), steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="w2"):
+        init.train_two_layer(np.ones((4, 2)), np.ones(4), np.ones((3, 2)), np.ones(3), np.ones(2), steps=1, lr=0.1)
+    with pytest.raises(ValueError, match="lr"):
+        init.train_two_layer(np.ones((4, 2)), np.ones(4), np.ones((3, 2)), np.ones(3), np.ones(3), steps=1, lr=0.0)

@@ -14,7 +14,9 @@ Initializers (arrays of shape ``(fan_out, fan_in)``, like ``torch.nn.Linear.weig
 - :func:`naive_uniform`: :math:`U[-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}}]`, variance :math:`1/(3 n_{in})`;
 - :func:`glorot_uniform`: :math:`U[-a, a]`, :math:`a = \sqrt{6/(n_{in} + n_{out})}`, variance
   :math:`2/(n_{in} + n_{out})`;
-- :func:`he_normal`: :math:`N(0, 2/n_{in})`.
+- :func:`lecun_normal`: :math:`N(0, 1/n_{in})` (LeCun et al., 1998);
+- :func:`he_normal`: :math:`N(0, 2/n_{in})`;
+- :func:`orthogonal`: a Haar-distributed (semi-)orthogonal matrix times a gain (Saxe et al., 2014).
 
 Mean-field maps (infinite width), with :math:`z \sim N(0, 1)`:
 
@@ -24,8 +26,11 @@ Mean-field maps (infinite width), with :math:`z \sim N(0, 1)`:
 :math:`\mathcal{C}(c) = (\sigma_w^2 \mathbb{E}[\phi(u_1)\phi(u_2)] + \sigma_b^2)/q^*` for a
 centred Gaussian pair with variances :math:`q^*` and correlation :math:`c`
 (:func:`correlation_map`), its slope at :math:`c = 1`,
-:math:`\chi_1 = \sigma_w^2 \mathbb{E}[\phi'(\sqrt{q^*} z)^2]` (:func:`chi1`), and the depth
-scale :math:`\xi_c = -1/\log \chi_c` (:func:`depth_scale`).
+:math:`\chi_1 = \sigma_w^2 \mathbb{E}[\phi'(\sqrt{q^*} z)^2]` (:func:`chi1`), and three depth
+scales: :math:`\xi_c = -1/\log \chi_c` of correlations (:func:`depth_scale`),
+:math:`\xi_q = -1/\log \mathcal{V}'(q^*)` of lengths (:func:`length_depth_scale`, with the slope
+:math:`\mathcal{V}'(q)` from :func:`length_map_slope`) and :math:`\xi_\nabla = 1/\lvert\log\chi_1\rvert`
+of gradients (:func:`gradient_depth_scale`).
 
 Gaussian expectations are computed by Gauss–Hermite quadrature with
 :data:`N_NODES` nodes of the probabilists' Hermite polynomials
@@ -52,7 +57,11 @@ batch of weight matrices) and records squared norms layer by layer;
 :func:`relu_log_norm_variance` and :func:`relu_log_norm_mean` are the exact variance and
 mean of :math:`\log\lVert h_L\rVert^2` of a Gaussian He-initialized ReLU network, whose
 first-order terms are :math:`5 \sum_\ell 1/n_\ell` and :math:`-\tfrac52 \sum_\ell 1/n_\ell`
-(Hanin and Rolnick, 2018). :func:`train_classifier` trains
+(Hanin and Rolnick, 2018; Hanin and Nica, 2020). :func:`jacobian_singular_values` returns the
+singular values of the input–output Jacobian of one random network (Gaussian or orthogonal
+weights) and :func:`linear_jacobian_moments` the exact first two spectral moments of a deep
+Gaussian linear network. :func:`train_two_layer` runs plain gradient descent on a two-layer tanh
+network from given weights (the symmetry-breaking demonstration), and :func:`train_classifier` trains
 a deep tanh network from a given :math:`(\sigma_w^2, \sigma_b^2)`.
 """
 
@@ -70,18 +79,27 @@ __all__ = [
     "N_NODES",
     "naive_uniform",
     "glorot_uniform",
+    "lecun_normal",
     "he_normal",
+    "orthogonal",
     "gauss_mean",
     "length_map",
     "fixed_point_q",
     "correlation_map",
     "chi1",
     "depth_scale",
+    "length_map_slope",
+    "length_depth_scale",
+    "gradient_depth_scale",
     "critical_sigma_w2",
     "Propagation",
     "simulate",
     "relu_log_norm_variance",
     "relu_log_norm_mean",
+    "jacobian_singular_values",
+    "linear_jacobian_moments",
+    "TwoLayerRun",
+    "train_two_layer",
     "TrainingRun",
     "train_classifier",
 ]
@@ -126,6 +144,17 @@ def glorot_uniform(fan_in: int, fan_out: int, *, generator) -> np.ndarray:
     return rng.uniform(-a, a, size=(fan_out, fan_in))
 
 
+def lecun_normal(fan_in: int, fan_out: int, *, generator) -> np.ndarray:
+    r"""LeCun initialization :math:`W_{ij} \sim N(0, 1/n_{in})`, i.e. :math:`\sigma_w^2 = 1`.
+
+    The forward condition :math:`n_{in}\operatorname{Var} W = 1` alone: it preserves the per-unit
+    second moment of a linear layer (LeCun et al., 1998). Returns shape ``(fan_out, fan_in)``.
+    """
+    fan_in, fan_out = _fans(fan_in, fan_out)
+    rng = check_rng("generator", generator)
+    return rng.standard_normal((fan_out, fan_in)) / np.sqrt(fan_in)
+
+
 def he_normal(fan_in: int, fan_out: int, *, generator) -> np.ndarray:
     r"""He initialization :math:`W_{ij} \sim N(0, 2/n_{in})` for ReLU networks.
 
@@ -136,6 +165,24 @@ def he_normal(fan_in: int, fan_out: int, *, generator) -> np.ndarray:
     fan_in, fan_out = _fans(fan_in, fan_out)
     rng = check_rng("generator", generator)
     return rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
+
+
+def orthogonal(fan_in: int, fan_out: int, *, generator, gain: float = 1.0) -> np.ndarray:
+    r"""A random (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2014).
+
+    Draw :math:`G` with i.i.d. :math:`N(0, 1)` entries, factor :math:`G = QR` and multiply the
+    columns of :math:`Q` by the signs of :math:`\operatorname{diag} R`; the result is Haar
+    distributed (Mezzadri, 2007). Returns shape ``(fan_out, fan_in)`` with orthonormal rows if
+    ``fan_out <= fan_in`` and orthonormal columns otherwise, so for a square matrix every singular
+    value equals ``gain`` and :math:`\operatorname{Var} W_{ij} = \mathrm{gain}^2/n`.
+    """
+    fan_in, fan_out = _fans(fan_in, fan_out)
+    rng = check_rng("generator", generator)
+    gain = check_real("gain", gain, minimum=0.0, strict=True)
+    big, small = max(fan_in, fan_out), min(fan_in, fan_out)
+    Q, R = np.linalg.qr(rng.standard_normal((big, small)))
+    Q = Q * np.sign(np.diag(R))  # orthonormal columns, shape (big, small)
+    return gain * (Q if fan_out >= fan_in else Q.T)
 
 
 # ----------------------------------------------------------------------------- activations
@@ -260,7 +307,7 @@ def fixed_point_q(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh", *,
         return float(optimize.brentq(g, lo, hi, xtol=1e-14, rtol=1e-13))
     # decreasing iterates: look for a sign change below q0
     hi, lo = q0, q0 / 2.0
-    while g(lo) < 0.0:
+    while g(lo) <= 1e-10 * lo:  # a genuine sign change, not rounding noise next to a fixed point at 0
         hi, lo = lo, lo / 2.0
         if lo < 1e-30:
             return 0.0
@@ -293,6 +340,11 @@ def correlation_map(c, q_star: float, sigma_w2: float, sigma_b2: float, phi: Act
     return float(out) if np.ndim(out) == 0 else out
 
 
+def _relu_fixed_point_exists(sigma_w2: float, sigma_b2: float) -> bool:
+    """A finite fixed point of the ReLU length map exists iff sigma_w2 < 2, or sigma_w2 == 2 and sigma_b2 == 0."""
+    return sigma_w2 < 2.0 or (sigma_w2 == 2.0 and sigma_b2 == 0.0)
+
+
 def chi1(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> float:
     r"""The slope :math:`\chi_1 = \mathcal{C}'(1) = \sigma_w^2\,\mathbb{E}[\phi'(\sqrt{q^*} z)^2]`.
 
@@ -300,15 +352,24 @@ def chi1(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> float:
     phase (they separate); :math:`\chi_1 = 1`: criticality. It is also the mean squared
     singular value of a layer's input–output Jacobian at the fixed point. For ReLU,
     :math:`\mathbb{E}[\mathbf 1\{z > 0\}] = 1/2` gives :math:`\chi_1 = \sigma_w^2/2` for every
-    :math:`q^*`, so :math:`\chi_1 = 1` exactly at :math:`\sigma_w^2 = 2`.
+    :math:`q^*`; a fixed point exists only for :math:`\sigma_w^2 < 2` or
+    :math:`(\sigma_w^2, \sigma_b^2) = (2, 0)`, and otherwise (the lengths diverge) a
+    ``ValueError`` is raised, as for any activation whose length map has no finite fixed point.
+
+    If the fixed point is :math:`q^* = 0` (zero bias, ordered side), the value returned is
+    :math:`\sigma_w^2\phi'(0)^2` (ReLU: :math:`\sigma_w^2/2`), the per-layer factor of squared
+    Jacobian norms; it is then *not* the slope of a correlation map (see :func:`depth_scale`).
     """
     sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
     _, df, name = _activation(phi)
     if name == "relu":
+        if not _relu_fixed_point_exists(sigma_w2, sigma_b2):
+            raise ValueError("relu: the length map has no finite fixed point for these sigma_w2, sigma_b2 "
+                             "(sigma_w2 > 2, or sigma_w2 = 2 with sigma_b2 > 0): chi1 is undefined")
         return sigma_w2 / 2.0
     q = fixed_point_q(sigma_w2, sigma_b2, phi)
     if not np.isfinite(q):
-        raise ValueError("the length map has no finite fixed point for these sigma_w2, sigma_b2")
+        raise ValueError("the length map has no finite fixed point for these sigma_w2, sigma_b2: chi1 is undefined")
     return sigma_w2 * gauss_mean(lambda u: df(u) ** 2, q)
 
 
@@ -320,18 +381,27 @@ def depth_scale(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> f
     :math:`\xi_c = -1/\log\chi_1`; at criticality (:math:`\chi_1 = 1`) it is ``inf``; in
     the chaotic phase :math:`c^* < 1` and
     :math:`\chi_c = \sigma_w^2\,\mathbb{E}[\phi'(u_1)\phi'(u_2)]` at correlation :math:`c^*`
-    (Schoenholz et al., 2017). For ReLU above criticality the lengths diverge and a
-    ``ValueError`` is raised.
+    (Schoenholz et al., 2017).
+
+    Refused (``ValueError``) when the correlation map is not defined:
+
+    - the length fixed point is :math:`q^* = 0` (zero bias on the ordered side, e.g. ReLU with
+      :math:`\sigma_b^2 = 0`, :math:`\sigma_w^2 < 2`). The correlation map divides by
+      :math:`q^*`; for zero-bias ReLU the correlations of two inputs do not depend on
+      :math:`\sigma_w^2` at all (positive homogeneity) and converge to one only polynomially, so
+      :math:`-1/\log\chi_1` has no meaning there;
+    - no finite fixed point exists (ReLU with :math:`\sigma_w^2 > 2`, or :math:`= 2` with bias).
     """
-    x1 = chi1(sigma_w2, sigma_b2, phi)
+    x1 = chi1(sigma_w2, sigma_b2, phi)  # raises if no finite fixed point
+    _, df, _ = _activation(phi)
+    q = fixed_point_q(sigma_w2, sigma_b2, phi)
+    if q == 0.0:
+        raise ValueError("the length fixed point is q* = 0 for these sigma_w2, sigma_b2: the correlation map "
+                         "is undefined and correlations are not governed by chi1 (no depth scale)")
     if x1 < 1.0:
         return -1.0 / np.log(x1)
     if x1 == 1.0:
         return float("inf")
-    f, df, name = _activation(phi)
-    if name == "relu":
-        raise ValueError("for relu with sigma_w2 > 2 the lengths diverge: no depth scale")
-    q = fixed_point_q(sigma_w2, sigma_b2, phi)
 
     def gap(c):
         return correlation_map(c, q, sigma_w2, sigma_b2, phi) - c
@@ -344,14 +414,71 @@ def depth_scale(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> f
     return -1.0 / np.log(chi_c)
 
 
+def length_map_slope(q: float, sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> float:
+    r"""The slope :math:`\mathcal{V}'(q)` of the length map.
+
+    Differentiating the Gaussian density in its variance gives, for :math:`q > 0`,
+
+    .. math:: \mathcal{V}'(q) = \frac{\sigma_w^2}{2q}\,\mathbb{E}\big[\phi(\sqrt q z)^2 (z^2 - 1)\big]
+              = \sigma_w^2\,\mathbb{E}\big[\phi'(\sqrt q z)^2 + \phi(\sqrt q z)\phi''(\sqrt q z)\big],
+
+    the second form by Gaussian integration by parts (for :math:`C^2` activations); the code
+    uses the first, which needs no derivative. At :math:`q = 0` the limit
+    :math:`\sigma_w^2\phi'(0)^2` is returned (valid for :math:`\phi(0) = 0`). ReLU: :math:`\sigma_w^2/2`.
+    """
+    sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
+    f, df, name = _activation(phi)
+    q = check_real("q", q, minimum=0.0)
+    if name == "relu":
+        return sigma_w2 / 2.0
+    if q == 0.0:
+        return sigma_w2 * float(df(np.array(0.0))) ** 2
+    return sigma_w2 / (2.0 * q) * gauss_mean(lambda u: f(u) ** 2 * (u * u / q - 1.0), q)
+
+
+def length_depth_scale(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> float:
+    r"""Depth scale :math:`\xi_q = -1/\log\mathcal{V}'(q^*)` of the convergence of lengths to :math:`q^*`.
+
+    Near a stable fixed point, :math:`q_{\ell+1} - q^* = \mathcal{V}'(q^*)(q_\ell - q^*) + o(q_\ell - q^*)`,
+    so :math:`\lvert q_\ell - q^*\rvert` decays like :math:`e^{-\ell/\xi_q}`. ``inf`` if
+    :math:`\mathcal{V}'(q^*) \ge 1`; ``ValueError`` if there is no finite fixed point.
+    """
+    sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
+    _, _, name = _activation(phi)
+    if name == "relu" and not _relu_fixed_point_exists(sigma_w2, sigma_b2):
+        raise ValueError("relu: the length map has no finite fixed point for these sigma_w2, sigma_b2 (no depth scale)")
+    q = fixed_point_q(sigma_w2, sigma_b2, phi)
+    if not np.isfinite(q):
+        raise ValueError("the length map has no finite fixed point for these sigma_w2, sigma_b2 (no depth scale)")
+    slope = length_map_slope(q, sigma_w2, sigma_b2, phi)
+    return float("inf") if slope >= 1.0 else -1.0 / np.log(slope)
+
+
+def gradient_depth_scale(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> float:
+    r"""Depth scale :math:`\xi_\nabla = 1/\lvert\log\chi_1\rvert` of backpropagated gradients.
+
+    Under the gradient-independence assumption, squared gradient norms are multiplied by
+    :math:`\chi_1` per layer (equal widths), so they change by a factor :math:`e` every
+    :math:`\xi_\nabla` layers: they vanish if :math:`\chi_1 < 1` (where :math:`\xi_\nabla = \xi_c`)
+    and explode if :math:`\chi_1 > 1` (where :math:`\xi_\nabla = 1/\log\chi_1`, not :math:`\xi_c`).
+    ``inf`` at criticality.
+    """
+    x1 = chi1(sigma_w2, sigma_b2, phi)
+    return float("inf") if x1 == 1.0 else 1.0 / abs(np.log(x1))
+
+
 def critical_sigma_w2(sigma_b2: float, phi: Activation = "tanh", *, bracket: tuple[float, float] = (0.5, 20.0)) -> float:
     r"""The weight variance on the critical line: the root :math:`\sigma_w^2` of :math:`\chi_1(\sigma_w^2, \sigma_b^2) = 1`.
 
-    For ReLU it is 2 for every :math:`\sigma_b^2`; otherwise Brent's method in ``bracket``.
+    For ReLU the only critical point is :math:`(\sigma_w^2, \sigma_b^2) = (2, 0)`: 2 is returned for
+    ``sigma_b2 == 0`` and a ``ValueError`` is raised for ``sigma_b2 > 0`` (then :math:`\chi_1 =
+    \sigma_w^2/2 < 1` wherever a fixed point exists). Otherwise Brent's method in ``bracket``.
     """
     sigma_b2 = check_real("sigma_b2", sigma_b2, minimum=0.0)
     _, _, name = _activation(phi)
     if name == "relu":
+        if sigma_b2 > 0.0:
+            raise ValueError("relu with sigma_b2 > 0 has no critical point: chi1 < 1 wherever a fixed point exists")
         return 2.0
     lo, hi = (check_real("bracket", b, minimum=0.0, strict=True) for b in bracket)
     return float(optimize.brentq(lambda s: chi1(s, sigma_b2, phi) - 1.0, lo, hi, xtol=1e-13))
@@ -365,16 +492,20 @@ class Propagation(NamedTuple):
     ``q[k, l-1, i]`` is :math:`\lVert z_\ell\rVert^2/n_\ell` (layer :math:`\ell = 1..L`);
     ``sqnorm[k, l, i]`` is :math:`\lVert h_\ell\rVert^2` (:math:`\ell = 0..L`, with :math:`h_0 = x`);
     ``tangent[k, l-1, i]`` is :math:`\lVert \delta z_\ell\rVert^2` for a tangent vector
-    :math:`\delta h_0` of norm 1 pushed through the layer Jacobians (None unless asked).
+    :math:`\delta h_0` of norm 1 pushed through the layer Jacobians (None unless asked);
+    ``backward[k, l-1, i]`` is :math:`\lVert g_\ell\rVert^2`, :math:`g_\ell = \partial\langle u, z_L\rangle/\partial z_\ell`,
+    for a random unit vector :math:`u` drawn independently of the weights (None unless asked).
     """
 
     q: np.ndarray
     sqnorm: np.ndarray
     tangent: np.ndarray | None
+    backward: np.ndarray | None = None
 
 
 def simulate(x, widths: Sequence[int], *, sigma_w2: float, sigma_b2: float = 0.0, phi: Activation = "relu",
-             n_networks: int = 1, distribution: str = "normal", tangent: bool = False, seed) -> Propagation:
+             n_networks: int = 1, distribution: str = "normal", tangent: bool = False,
+             backward: str | None = None, seed) -> Propagation:
     r"""Push the inputs ``x`` (shape ``(n_inputs, n_0)``) through independent random networks.
 
     Each of the ``n_networks`` networks has hidden widths ``widths`` :math:`= (n_1, \dots, n_L)`,
@@ -384,6 +515,12 @@ def simulate(x, widths: Sequence[int], *, sigma_w2: float, sigma_b2: float = 0.0
     3-D array of shape ``(n_networks, n_l, n_{l-1})``. With ``tangent=True`` a random unit
     vector :math:`\delta h_0` is also pushed through the Jacobians,
     :math:`\delta z_\ell = W_\ell\,\delta h_{\ell-1}`, :math:`\delta h_\ell = \phi'(z_\ell)\odot\delta z_\ell`.
+
+    With ``backward="same"`` a random unit vector :math:`u` (independent of the weights) is
+    backpropagated, :math:`g_L = u`, :math:`g_{\ell} = \phi'(z_\ell)\odot W_{\ell+1}^\top g_{\ell+1}`,
+    which is the gradient of :math:`\langle u, z_L\rangle`. With ``backward="independent"`` the
+    backward pass uses :math:`\tilde W_{\ell+1}^\top`, an independent copy of the weights: the
+    gradient-independence assumption made exact.
     """
     x = check_array("x", x, ndim=2)
     widths = [check_int("widths", w, minimum=1) for w in widths]
@@ -393,7 +530,15 @@ def simulate(x, widths: Sequence[int], *, sigma_w2: float, sigma_b2: float = 0.0
     f, df, _ = _activation(phi)
     n_networks = check_int("n_networks", n_networks, minimum=1)
     check_choice("distribution", distribution, ("normal", "uniform"))
+    if backward is not None:
+        check_choice("backward", backward, ("same", "independent"))
     rng = check_rng("seed", seed)
+
+    def draw(n, fan_in):
+        std = np.sqrt(sigma_w2 / fan_in)
+        if distribution == "normal":
+            return std * rng.standard_normal((n_networks, n, fan_in))
+        return rng.uniform(-np.sqrt(3.0) * std, np.sqrt(3.0) * std, size=(n_networks, n, fan_in))
 
     n_inputs, n0 = x.shape
     h = np.broadcast_to(x.T, (n_networks, n0, n_inputs))  # columns are inputs
@@ -406,13 +551,10 @@ def simulate(x, widths: Sequence[int], *, sigma_w2: float, sigma_b2: float = 0.0
         dh = rng.standard_normal((n_networks, n0, n_inputs))
         dh /= np.linalg.norm(dh, axis=1, keepdims=True)
         tan = np.empty((n_networks, L, n_inputs))
+    weights, slopes = [], []
     fan_in = n0
     for layer, n in enumerate(widths):
-        std = np.sqrt(sigma_w2 / fan_in)
-        if distribution == "normal":
-            W = std * rng.standard_normal((n_networks, n, fan_in))
-        else:
-            W = rng.uniform(-np.sqrt(3.0) * std, np.sqrt(3.0) * std, size=(n_networks, n, fan_in))
+        W = draw(n, fan_in)
         z = W @ h
         if sigma_b2 > 0.0:
             z += np.sqrt(sigma_b2) * rng.standard_normal((n_networks, n, 1))
@@ -423,8 +565,21 @@ def simulate(x, widths: Sequence[int], *, sigma_w2: float, sigma_b2: float = 0.0
             dz = W @ dh
             tan[:, layer] = np.sum(dz**2, axis=1)
             dh = df(z) * dz
+        if backward is not None:
+            weights.append(W)
+            slopes.append(df(z))
         fan_in = n
-    return Propagation(q, sqnorm, tan)
+    back = None
+    if backward is not None:
+        back = np.empty((n_networks, L, n_inputs))
+        g = rng.standard_normal((n_networks, widths[-1], n_inputs))
+        g /= np.linalg.norm(g, axis=1, keepdims=True)
+        back[:, L - 1] = 1.0
+        for layer in range(L - 2, -1, -1):
+            W_next = weights[layer + 1] if backward == "same" else draw(widths[layer + 1], widths[layer])
+            g = slopes[layer] * (np.swapaxes(W_next, 1, 2) @ g)
+            back[:, layer] = np.sum(g**2, axis=1)
+    return Propagation(q, sqnorm, tan, back)
 
 
 def _conditioned_binomial(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -477,6 +632,105 @@ def relu_log_norm_variance(widths: Sequence[int]) -> float:
         mean_psi = np.dot(p, special.digamma(k / 2.0))
         total += np.dot(p, special.polygamma(1, k / 2.0)) + np.dot(p, (special.digamma(k / 2.0) - mean_psi) ** 2)
     return float(total)
+
+
+# ----------------------------------------------------------------------------- Jacobian spectra
+
+def jacobian_singular_values(x, widths: Sequence[int], *, sigma_w2: float, sigma_b2: float = 0.0,
+                             phi: Activation = "tanh", distribution: str = "normal", seed) -> np.ndarray:
+    r"""Singular values of the input–output Jacobian :math:`J = \partial h_L/\partial h_0` of one random network.
+
+    :math:`J = D_L W_L \cdots D_1 W_1` with :math:`D_\ell = \operatorname{diag}\phi'(z_\ell)`, evaluated
+    at the input ``x`` (shape ``(n_0,)``). Weights are ``"normal"``, :math:`N(0, \sigma_w^2/n_{\ell-1})`,
+    or ``"orthogonal"``, :func:`orthogonal` with gain :math:`\sqrt{\sigma_w^2}` (for square layers
+    the same entry variance); biases :math:`N(0, \sigma_b^2)`. For a linear network pass
+    ``phi=(lambda u: u, lambda u: 1.0 + 0.0 * u)``. Returned in decreasing order.
+    """
+    x = check_array("x", x, ndim=1)
+    widths = [check_int("widths", w, minimum=1) for w in widths]
+    if not widths:
+        raise ValueError("widths must contain at least one layer width")
+    sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
+    f, df, _ = _activation(phi)
+    check_choice("distribution", distribution, ("normal", "orthogonal"))
+    rng = check_rng("seed", seed)
+    h, J = x, np.eye(x.size)
+    for n in widths:
+        fan_in = h.size
+        if distribution == "normal":
+            W = rng.standard_normal((n, fan_in)) * np.sqrt(sigma_w2 / fan_in)
+        else:
+            W = orthogonal(fan_in, n, generator=rng, gain=np.sqrt(sigma_w2)) if sigma_w2 > 0 else np.zeros((n, fan_in))
+        z = W @ h + (np.sqrt(sigma_b2) * rng.standard_normal(n) if sigma_b2 > 0 else 0.0)
+        J = df(z)[:, None] * (W @ J)
+        h = f(z)
+    return np.linalg.svd(J, compute_uv=False)
+
+
+def linear_jacobian_moments(n: int, depth: int) -> tuple[float, float]:
+    r"""Exact spectral moments of :math:`A = J^\top J`, :math:`J = W_L\cdots W_1`, :math:`W_\ell` i.i.d. :math:`N(0, 1/n)`, :math:`n \times n`.
+
+    Returns :math:`(m_1, m_2) = (\tfrac1n\mathbb{E}\operatorname{tr}A, \tfrac1n\mathbb{E}\operatorname{tr}A^2)`.
+    With :math:`a_L = \mathbb{E}\operatorname{tr}A_L^2` and :math:`s_L = \mathbb{E}(\operatorname{tr}A_L)^2`,
+    Wick's formula gives
+
+    .. math:: a_L = (1 + \tfrac1n)\,a_{L-1} + \tfrac1n s_{L-1}, \qquad s_L = s_{L-1} + \tfrac2n a_{L-1},
+              \qquad a_0 = n,\ s_0 = n^2,
+
+    and :math:`m_1 = 1`. As :math:`n \to \infty`, :math:`m_2 \to L + 1`.
+    """
+    n = check_int("n", n, minimum=1)
+    depth = check_int("depth", depth, minimum=0)
+    a, s = float(n), float(n) ** 2
+    for _ in range(depth):
+        a, s = (1.0 + 1.0 / n) * a + s / n, s + 2.0 * a / n
+    return 1.0, a / n
+
+
+# ----------------------------------------------------------------------------- symmetry breaking
+
+class TwoLayerRun(NamedTuple):
+    """Parameters after gradient descent and the loss before every step (``steps + 1`` entries)."""
+
+    W1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    loss: np.ndarray
+
+
+def train_two_layer(X, y, W1, b1, w2, *, steps: int, lr: float) -> TwoLayerRun:
+    r"""Plain gradient descent on :math:`\tfrac{1}{2N}\sum_i (w_2^\top\tanh(W_1 x_i + b_1) - y_i)^2`.
+
+    ``W1`` has shape ``(m, d)``, ``b1`` and ``w2`` shape ``(m,)``. Gradients by ``torch.autograd``
+    in float64; every step is :math:`\theta \leftarrow \theta - \eta\nabla\mathcal{L}(\theta)`.
+    """
+    import torch
+
+    X = check_array("X", X, ndim=2)
+    y = check_array("y", y, shape=(X.shape[0],))
+    W1 = check_array("W1", W1, ndim=2)
+    if W1.shape[1] != X.shape[1]:
+        raise ValueError(f"W1 must have shape (m, {X.shape[1]}), got {W1.shape}")
+    b1 = check_array("b1", b1, shape=(W1.shape[0],))
+    w2 = check_array("w2", w2, shape=(W1.shape[0],))
+    steps = check_int("steps", steps, minimum=0)
+    lr = check_real("lr", lr, minimum=0.0, strict=True)
+
+    params = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in (W1, b1, w2)]
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+    losses = []
+    for step in range(steps + 1):
+        W, b, a = params
+        loss = 0.5 * torch.mean((torch.tanh(Xt @ W.T + b) @ a - yt) ** 2)
+        losses.append(loss.item())
+        if step == steps:
+            break
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p -= lr * g
+    W, b, a = (p.detach().numpy() for p in params)
+    return TwoLayerRun(W, b, a, np.array(losses))
 
 
 # ----------------------------------------------------------------------------- training
