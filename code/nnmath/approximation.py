@@ -57,11 +57,20 @@ __all__ = [
     "shallow_lstsq_fit",
     "count_pieces",
     "sawtooth_l1_lower_bound",
+    "FreeKnotFit",
+    "free_knot_l1_fit",
+    "sawtooth_following",
+    "many_pieces_network",
+    "many_pieces_count",
     "BarronTarget",
     "barron_target",
     "maurey_variance",
     "maurey_sample",
     "maurey_errors",
+    "taylor_ridge_target",
+    "planted_ball",
+    "planted_saddle_target",
+    "random_features_l2_error",
 ]
 
 
@@ -232,6 +241,17 @@ def yarotsky_square(x, m: int) -> np.ndarray:
     :math:`f_m` is the piecewise-linear interpolant of :math:`x^2` at the points
     :math:`j 2^{-m}`, so :math:`0 \le f_m(x) - x^2 \le 4^{-(m+1)}` on :math:`[0, 1]`, with
     equality on the right at the midpoints :math:`(j + \tfrac12) 2^{-m}`.
+
+    Floating-point limit: in double precision the computed :math:`f_m(x)` and :math:`x^2` each
+    carry a rounding error of up to about :math:`2^{-53}` (half a unit in the last place of numbers
+    in :math:`[\tfrac12, 1]`), so the computed error :math:`f_m(x) - x^2` is only accurate to an
+    absolute :math:`2^{-52}` or so. Relative to the bound :math:`4^{-(m+1)} = 2^{-2m-2}` this is
+    :math:`2^{2m-50}`: about :math:`10^{-3}` at :math:`m = 20`, of order one at :math:`m = 25`.
+    So for :math:`m \ge 20` the bound can only be checked up to an absolute tolerance of a few
+    :math:`2^{-53}` (at the grid midpoints :math:`x^2` has :math:`2m + 2 \le 53` significant bits for
+    :math:`m \le 25`, every step is exact and the equality holds exactly), and from
+    :math:`m \approx 25` on the computed values say nothing about the bound at general points.
+    Use exact rational arithmetic (:class:`fractions.Fraction`) beyond that.
 
     Parameters
     ----------
@@ -423,6 +443,141 @@ def sawtooth_l1_lower_bound(k: int, pieces: int) -> float:
     return max(0.0, (N - 2 * pieces - 2) / (8.0 * N))
 
 
+class FreeKnotFit(NamedTuple):
+    r"""Best polygons with vertices on the graph of ``f`` (see :func:`free_knot_l1_fit`).
+
+    ``errors[p - 1]`` is the smallest :math:`L^1` error found with at most ``p`` pieces;
+    ``knots`` and ``values`` are the vertices of the best polygon with at most ``pieces`` pieces.
+    """
+
+    errors: np.ndarray
+    knots: np.ndarray
+    values: np.ndarray
+
+
+def free_knot_l1_fit(f: Callable[[np.ndarray], np.ndarray], pieces: int, candidates, *,
+                     levels=(), n_quad: int = 16) -> FreeKnotFit:
+    r"""Best :math:`L^1` polygon with at most ``pieces`` pieces and free knots among ``candidates``.
+
+    Among the continuous piecewise-affine functions on :math:`[c_0, c_G]` whose vertices sit at points
+    of the sorted array ``candidates`` :math:`c_0 < \dots < c_G`, each with the value :math:`f(c_i)` or
+    one of the constants in ``levels``, find for every :math:`p \le` ``pieces`` one minimizing
+    :math:`\int |f - h|`, by dynamic programming over the last vertex:
+    :math:`E_p(v) = \min_{u} E_{p-1}(u) + \mathrm{cost}(u, v)`, where :math:`\mathrm{cost}(u, v)` is the
+    :math:`L^1` distance from ``f`` to the segment joining the vertices :math:`u` and :math:`v`, computed by
+    the midpoint rule with ``n_quad`` points in each interval :math:`[c_i, c_{i+1}]`. The knots, their
+    number and (within the allowed values) the values are free, so this is an adversarial
+    (near-optimal) approximant for lower bounds such as eq. (l1-bound), not a fit with knots fixed in
+    advance. A polygon with :math:`p` pieces is a one-hidden-layer ReLU network with :math:`p` units
+    (eq. (interpolant)).
+    """
+    check_callable("f", f)
+    pieces = check_int("pieces", pieces, minimum=1)
+    c = check_array("candidates", candidates, ndim=1)
+    if c.size < 2 or np.any(np.diff(c) <= 0):
+        raise ValueError("candidates must be a strictly increasing array of at least 2 points")
+    levels = check_array("levels", levels, ndim=1)
+    n_quad = check_int("n_quad", n_quad, minimum=1)
+    G, V = c.size - 1, 1 + levels.size
+    val = np.column_stack([np.asarray(f(c), dtype=float), np.tile(levels, (G + 1, 1))])  # (G + 1, V)
+    xq = c[:-1, None] + (np.arange(n_quad) + 0.5)[None, :] / n_quad * np.diff(c)[:, None]  # (G, n_quad)
+    fq = np.asarray(f(xq.ravel()), dtype=float).reshape(G, n_quad)
+    wq = np.diff(c)[:, None] / n_quad
+    cost = np.full((G + 1, V, G + 1, V), np.inf)
+    for i in range(G):
+        j = np.arange(i + 1, G + 1)
+        inside = (np.arange(i, G)[None, :] < j[:, None])[:, None, :]  # cells of [c_i, c_j], (len j, 1, G - i)
+        for a in range(V):
+            slope = (val[j] - val[i, a]) / (c[j] - c[i])[:, None]  # (len j, V)
+            chord = val[i, a] + slope[:, :, None, None] * (xq[None, None, i:, :] - c[i])
+            dev = np.sum(np.abs(fq[None, None, i:, :] - chord) * wq[None, None, i:, :], axis=3)
+            cost[i, a, j, :] = np.sum(dev * inside, axis=2)
+    S = (G + 1) * V
+    cost = cost.reshape(S, S)
+    best = np.full((pieces + 1, S), np.inf)
+    arg = np.zeros((pieces + 1, S), dtype=int)
+    best[0, :V] = 0.0  # start at c_0 with any allowed value
+    for p in range(1, pieces + 1):
+        total = best[p - 1][:, None] + cost
+        arg[p] = np.argmin(total, axis=0)
+        best[p] = total[arg[p], np.arange(S)]
+    end = best[1:, G * V:]  # finish at c_G with any allowed value, (pieces, V)
+    errors = np.minimum.accumulate(end.min(axis=1))
+    p = int(np.flatnonzero(end.min(axis=1) <= errors[-1])[0]) + 1  # the fewest pieces reaching the best
+    state = G * V + int(np.argmin(end[p - 1]))
+    path = [state]
+    for q in range(p, 0, -1):
+        state = arg[q, state]
+        path.append(state)
+    path = np.array(path[::-1])
+    return FreeKnotFit(errors, c[path // V], val.ravel()[path])
+
+
+def sawtooth_following(k: int, n: int) -> nn.Sequential:
+    r"""A one-hidden-layer network with ``n`` units that follows :math:`g_k` as long as it can.
+
+    It equals :math:`g_k` on :math:`[0, (2q + 1)/2^{k+1}]` with :math:`q = n - 2` (the first
+    :math:`q` cells of the sawtooth and half of the next, ending where :math:`g_k = \tfrac12`) and
+    the constant :math:`\tfrac12` after that: :math:`n` pieces, so :math:`n` units by
+    eq. (interpolant). Its :math:`L^1` distance to :math:`g_k` is exactly
+    :math:`(2^{k+1} - 2n + 3)/2^{k+3}` for :math:`2 \le n \le 2^k + 1`: an explicit approximant
+    against which the lower bound eq. (separation) is nearly tight for small ``n``.
+    """
+    k = _check_depth("k", k)
+    N = 2**k
+    n = check_int("n", n, minimum=2, maximum=N + 1)
+    q = n - 2
+    t = np.concatenate([np.arange(q + 1) / N, [(2 * q + 1) / (2 * N), 1.0]])
+    v = np.concatenate([(np.arange(q + 1) % 2).astype(float), [0.5, 0.5]])
+    return _nodal_network(t, v)
+
+
+def many_pieces_network(m: int, L: int) -> nn.Sequential:
+    r"""A network with one input and ``L`` hidden layers of width ``m`` with nearly :math:`(m+1)^L` pieces on :math:`[0, 1]`.
+
+    Layers :math:`1, \dots, L-1` compose the zigzag :math:`z(u) = m u - \sum_{j=1}^{m-1} 2m(-1)^{j+1} \operatorname{relu}(u - j/m)`
+    (the continuous function with values :math:`0, 1, 0, \dots` at :math:`j/m`, written as
+    :math:`\sum_{j=0}^{m-1} \beta_j \operatorname{relu}(u - j/m)` with :math:`m` units), so
+    :math:`u_{L-1} = z^{\circ (L-1)}(x)` has :math:`m^{L-1}` monotone pieces, each onto :math:`[0, 1]`.
+    The last hidden layer holds :math:`\operatorname{relu}(u_{L-1} - j/(m+1))`, :math:`j = 1, \dots, m`,
+    and the output is their sum, which has :math:`m + 1` pieces in :math:`u` (the first constant).
+    The count is :func:`many_pieces_count`; its ratio to the bound :math:`(m+1)^L` of the counting
+    lemma tends to 1 as :math:`m` grows, for fixed ``L``.
+    """
+    m = check_int("m", m, minimum=1)
+    L = check_int("L", L, minimum=1)
+    knots = np.arange(m) / m
+    beta = np.concatenate([[float(m)], 2.0 * m * (-1.0) ** np.arange(1, m)])  # slopes m, -m, m, ...
+    last = np.arange(1, m + 1) / (m + 1)
+    weights, biases = [], []
+    if L == 1:
+        weights.append(np.ones((m, 1)))
+        biases.append(-last)
+    else:
+        weights.append(np.ones((m, 1)))
+        biases.append(-knots)
+        for _ in range(L - 2):
+            weights.append(np.ones((m, 1)) @ beta.reshape(1, m))
+            biases.append(-knots)
+        weights.append(np.ones((m, 1)) @ beta.reshape(1, m))
+        biases.append(-last)
+    weights.append(np.ones((1, m)))
+    biases.append(np.zeros(1))
+    return network_from_weights(weights, biases)
+
+
+def many_pieces_count(m: int, L: int) -> int:
+    r"""The number of pieces of :func:`many_pieces_network`: :math:`(m+1)m^{L-1} - \lfloor (m^{L-1} - 1)/2 \rfloor`.
+
+    Each of the :math:`m^{L-1}` monotone pieces of :math:`u_{L-1}` carries the :math:`m + 1` pieces of
+    the output in :math:`u`; at the :math:`\lfloor (m^{L-1} - 1)/2 \rfloor` turning points where
+    :math:`u_{L-1} = 0` the two constant pieces on either side merge.
+    """
+    m = check_int("m", m, minimum=1)
+    L = check_int("L", L, minimum=1)
+    return (m + 1) * m ** (L - 1) - (m ** (L - 1) - 1) // 2
+
+
 # ----------------------------------------------------------------------------- Barron / Maurey
 
 
@@ -534,3 +689,132 @@ def maurey_errors(target: BarronTarget, ns, X, *, n_repeats: int = 8, seed) -> n
         fn = phi @ (counts * np.sign(target.c)).T * (norm1 / n)  # (N, R)
         out[i] = np.sqrt(np.mean((fn - fX[:, None]) ** 2))
     return out
+
+
+def taylor_ridge_target(directions, h: Callable, dh: Callable, d2h: Callable, *, n_atoms: int = 2048) -> BarronTarget:
+    r"""The function :math:`f(x) = \sum_j h(\langle u_j, x\rangle)` on the unit ball, written as a wide ReLU network.
+
+    For :math:`h \in C^2([-1, 1])` and :math:`t \in [-1, 1]`, Taylor's formula with integral remainder reads
+
+    .. math::  h(t) = h(-1) + h'(-1)(t + 1) + \int_{-1}^{1} h''(v) \operatorname{relu}(t - v)\, dv,
+
+    and with :math:`t = \langle u, x\rangle`, :math:`\lVert u \rVert = 1`, every term is a ReLU unit:
+    :math:`1 = \operatorname{relu}(\langle 0, x\rangle + 1)`, :math:`t + 1 = \operatorname{relu}(\langle u, x\rangle + 1)`
+    on the ball. The integral is discretized by the midpoint rule with ``n_atoms`` nodes, and each unit is
+    rescaled to :math:`\lVert w \rVert + |b| = 1` as in :func:`barron_target`. So the result is a
+    :class:`BarronTarget` with :math:`1 + 2 + n_\text{atoms}` units per direction (the constants of all
+    directions kept apart), equal to :math:`f` up to the quadrature error, with path norm
+    :math:`\sum_j \big(|h(-1)| + 2|h'(-1)| + \int_{-1}^1 |h''(v)|(1 + |v|)\, dv\big)` up to the same error.
+
+    Parameters
+    ----------
+    directions : array of shape (J, d)
+        The unit vectors :math:`u_j` (rows).
+    h, dh, d2h : callables
+        :math:`h`, :math:`h'` and :math:`h''`, vectorized.
+    """
+    U = check_array("directions", directions, ndim=2)
+    if not np.allclose(np.linalg.norm(U, axis=1), 1.0, atol=1e-12):
+        raise ValueError("directions must have rows of unit Euclidean norm")
+    check_callable("h", h)
+    check_callable("dh", dh)
+    check_callable("d2h", d2h)
+    n_atoms = check_int("n_atoms", n_atoms, minimum=1)
+    v = -1.0 + (np.arange(n_atoms) + 0.5) * 2.0 / n_atoms  # midpoint nodes on [-1, 1]
+    h_m1 = float(np.asarray(h(np.array([-1.0])))[0])
+    dh_m1 = float(np.asarray(dh(np.array([-1.0])))[0])
+    atoms = np.asarray(d2h(v), dtype=float) * 2.0 / n_atoms
+    Ws, bs, cs = [], [], []
+    d = U.shape[1]
+    for u in U:
+        # constant h(-1) = h(-1) relu(<0, x> + 1); ramp h'(-1) relu(<u, x> + 1) = 2 h'(-1) relu(<u/2, x> + 1/2)
+        Ws += [np.zeros((1, d)), u[None, :] / 2.0, u[None, :] / (1.0 + np.abs(v))[:, None]]
+        bs += [np.array([1.0]), np.array([0.5]), -v / (1.0 + np.abs(v))]
+        cs += [np.array([h_m1]), np.array([2.0 * dh_m1]), atoms * (1.0 + np.abs(v))]
+    return BarronTarget(np.vstack(Ws), np.concatenate(bs), np.concatenate(cs))
+
+
+def planted_ball(n: int, frame, k: int, *, radius: float = 0.8, seed) -> np.ndarray:
+    r"""Sample ``n`` points of the unit ball of :math:`\mathbb{R}^d` with :math:`O(1)` spread along ``k`` planted directions.
+
+    With :math:`Q` = ``frame`` (an orthogonal :math:`d \times d` matrix whose first ``k`` columns are the
+    planted directions), return :math:`x = Q(s, \xi)` with :math:`s` uniform on the ball of radius
+    :math:`r` = ``radius`` in :math:`\mathbb{R}^k` and :math:`\xi` uniform on the ball of radius
+    :math:`\sqrt{1 - r^2}` in :math:`\mathbb{R}^{d-k}`, independent; so :math:`\lVert x \rVert \le 1`, and a
+    function of :math:`(\langle q_1, x\rangle, \dots, \langle q_k, x\rangle) = s` has the same law in every
+    dimension :math:`d`.
+    """
+    n = check_int("n", n, minimum=1)
+    Q = check_array("frame", frame, ndim=2)
+    d = Q.shape[0]
+    if Q.shape != (d, d) or not np.allclose(Q.T @ Q, np.eye(d), atol=1e-10):
+        raise ValueError("frame must be an orthogonal square matrix")
+    k = check_int("k", k, minimum=1, maximum=d)
+    radius = check_real("radius", radius, minimum=0.0, maximum=1.0)
+    rng = check_rng("seed", seed)
+
+    def ball(dim: int, r: float) -> np.ndarray:
+        if dim == 0:
+            return np.zeros((n, 0))
+        Z = rng.standard_normal((n, dim))
+        Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+        return Z * r * rng.uniform(0.0, 1.0, (n, 1)) ** (1.0 / dim)
+
+    return np.hstack([ball(k, radius), ball(d - k, float(np.sqrt(1.0 - radius**2)))]) @ Q.T
+
+
+def planted_saddle_target(frame, *, n_atoms: int = 256, spread: float = 0.5) -> BarronTarget:
+    r"""A Barron function of two planted directions with no affine part: :math:`f(x) = \psi(s_1) - \psi(s_2)`.
+
+    With :math:`s_i = \langle q_i, x\rangle` for the first two columns :math:`q_1, q_2` of ``frame`` and
+    :math:`V` uniform on :math:`[-\beta, \beta]` (:math:`\beta` = ``spread``),
+
+    .. math::  \psi(t) = \mathbb{E}\big[\operatorname{relu}(t - V) + \operatorname{relu}(-t - V)\big],
+
+    a smoothed :math:`|t|` (even, convex). The expectation is replaced by the midpoint rule with
+    ``n_atoms`` nodes, so :math:`f` is an average of :math:`4 n_\text{atoms}` ReLU units, each rescaled to
+    :math:`\lVert w \rVert + |b| = 1`; its path norm is :math:`4\,\mathbb{E}[1 + |V|] = 4 + 2\beta` up to the
+    quadrature, whatever the dimension. Under :func:`planted_ball` the law of :math:`f(x)` does not depend
+    on :math:`d` either, and :math:`f` has no linear part (it is even in :math:`s_1` and in :math:`s_2`).
+    """
+    Q = check_array("frame", frame, ndim=2)
+    if Q.shape[0] < 2 or Q.shape[1] < 2:
+        raise ValueError("frame must have at least two rows and two columns")
+    n_atoms = check_int("n_atoms", n_atoms, minimum=1)
+    spread = check_real("spread", spread, minimum=0.0, maximum=1.0)
+    v = -spread + (np.arange(n_atoms) + 0.5) * 2.0 * spread / n_atoms
+    scale = 1.0 + np.abs(v)
+    Ws, bs, cs = [], [], []
+    for u, sign in [(Q[:, 0], 1.0), (-Q[:, 0], 1.0), (Q[:, 1], -1.0), (-Q[:, 1], -1.0)]:
+        Ws.append(u[None, :] / scale[:, None])
+        bs.append(-v / scale)
+        cs.append(sign * scale / n_atoms)
+    return BarronTarget(np.vstack(Ws), np.concatenate(bs), np.concatenate(cs))
+
+
+def random_features_l2_error(X_train, y_train, X_test, y_test, n: int, *, seed) -> float:
+    r"""Test :math:`L^2` error of a least-squares fit with ``n`` random ReLU features (a linear method).
+
+    Draw :math:`w_i` uniform on the unit sphere of :math:`\mathbb{R}^d` and :math:`b_i \sim U[-1, 1]`
+    independently of the target, fit :math:`c_0 + \sum_{i=1}^n c_i \operatorname{relu}(\langle w_i, x\rangle + b_i)`
+    to ``y_train`` by least squares, and return the root mean square error on ``(X_test, y_test)``.
+    The span of the features is fixed before the target is seen: this is the random-features
+    (kernel) approximation, an :math:`(n+1)`-dimensional linear space, as opposed to choosing the
+    units from the target as in :func:`maurey_sample`.
+    """
+    X_train = check_array("X_train", X_train, ndim=2)
+    d = X_train.shape[1]
+    y_train = check_array("y_train", y_train, ndim=1, shape=(X_train.shape[0],))
+    X_test = check_array("X_test", X_test, ndim=2, shape=(None, d))
+    y_test = check_array("y_test", y_test, ndim=1, shape=(X_test.shape[0],))
+    n = check_int("n", n, minimum=1)
+    rng = check_rng("seed", seed)
+    W = rng.standard_normal((n, d))
+    W /= np.linalg.norm(W, axis=1, keepdims=True)
+    b = rng.uniform(-1.0, 1.0, n)
+
+    def features(X: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.ones(X.shape[0]), np.maximum(X @ W.T + b, 0.0)])
+
+    coef = np.linalg.lstsq(features(X_train), y_train, rcond=None)[0]
+    return float(np.sqrt(np.mean((features(X_test) @ coef - y_test) ** 2)))
