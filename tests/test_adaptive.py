@@ -7,6 +7,7 @@ here they are used as the chapter uses them, and the statements of the chapter a
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -113,18 +114,104 @@ def test_sqrt_sum_lemma(a):
     assert terms.sum() <= 2 * np.sqrt(A[-1]) * (1 + 1e-12) + 1e-300
 
 
+# The regret check. It runs a learner on two problems on which a wrong learner cannot pass:
+# the push-back adversary (gradients always push each coordinate back across the centre: a learner
+# that does not move, or moves the wrong way, has linear regret) and non-zero-mean gradients of size
+# 100 (a learner whose steps are not scale-free, e.g. without the square root, barely moves). The check
+# is "regret <= the bound of the theorem at every round"; on the push-back problem the test also
+# asserts that Adagrad's regret is close to half the bound (the bound is nearly tight there).
+
+class _VariantState(NamedTuple):
+    count: int
+    sum_sq: np.ndarray
+
+
+def _variant(lr, *, power=0.5, sign=1.0):
+    """Adagrad-like learners x <- x - sign * lr * g / (sum g^2)^power, for the negative controls."""
+    def init(p):
+        return _VariantState(0, np.zeros_like(p))
+
+    def update(g, st, p):
+        s2 = st.sum_sq + g * g
+        den = s2**power
+        return -sign * lr * np.divide(g, den, out=np.zeros_like(g), where=s2 > 0), _VariantState(st.count + 1, s2)
+
+    return optim.Optimizer(init, update)
+
+
+def _wrong_frozen(lr):
+    """A learner that never moves (every update is 0)."""
+    return optim.sgd(lr=0.0)
+
+
+def _wrong_reversed(lr):
+    """Adagrad with the sign of the step reversed: gradient ascent."""
+    return _variant(lr, sign=-1.0)
+
+
+def _wrong_missing_sqrt(lr):
+    """Adagrad dividing by the sum of squares instead of its square root (steps ~ 1/t, not scale-free)."""
+    return _variant(lr, power=1.0)
+
+
+def _regret_ratios(make_opt, *, lr=np.sqrt(2.0), delta=1e-10, T=1200, d=20, decay=0.0, seed=0):
+    """Regret / bound at every round on the push-back problem and on biased gradients of size 100."""
+    out = {}
+    M = np.abs(online.random_linear_problem(T, d, decay=decay, seed=seed))
+    X, G = online.run_projected(make_opt(lr), online.pushback_adversary(M), np.zeros(d), T, return_grads=True)
+    out["pushback"] = online.linear_regret(G, X) / online.adagrad_regret_bound(G, diameter=2.0, lr=lr, eps=delta)
+    mean = 0.3 * np.random.default_rng(seed).choice([-1.0, 1.0], size=d)
+    G = 100.0 * online.random_linear_problem(T, d, decay=decay, mean=mean, seed=seed + 1)
+    X = online.run_projected(make_opt(lr), lambda t, x: G[t - 1], np.zeros(d), T)
+    out["biased"] = online.linear_regret(G, X) / online.adagrad_regret_bound(G, diameter=2.0, lr=lr, eps=delta)
+    return out
+
+
+def _regret_check(make_opt, **kw):
+    """True iff the regret stays below the Adagrad bound at every round of both problems."""
+    return all(np.all(r <= 1.0) for r in _regret_ratios(make_opt, **kw).values())
+
+
+@pytest.mark.claim("thm-am-adagrad-regret")
+@pytest.mark.parametrize("decay", [0.0, 1.0])
+@pytest.mark.parametrize("eta, delta", [(np.sqrt(2.0), 1e-10), (0.1, 1e-10), (5.0, 0.5)])
+def test_adagrad_regret_within_bound_on_discriminating_problems(decay, eta, delta):
+    """Projected Adagrad's regret stays below its bound at every round on the push-back and biased problems."""
+    assert _regret_check(lambda lr: optim.adagrad(lr=lr, eps=delta), lr=eta, delta=delta, decay=decay, seed=int(3 + decay))
+
+
+@pytest.mark.claim("thm-am-adagrad-regret")
+@pytest.mark.parametrize("decay", [0.0, 1.0])
+def test_adagrad_regret_bound_nearly_tight(decay):
+    """With the tuned eta = D/sqrt(2), Adagrad's regret on the push-back problem is between 0.4 and 1 times the bound for every T >= 100."""
+    r = _regret_ratios(lambda lr: optim.adagrad(lr=lr, eps=1e-10), decay=decay, seed=5)["pushback"]
+    assert np.all(r[99:] <= 1.0)
+    assert np.all(r[99:] >= 0.4)           # a bound overstated by a factor 2 (or more) fails here
+
+
+@pytest.mark.parametrize("wrong", [_wrong_frozen, _wrong_reversed, _wrong_missing_sqrt])
+def test_regret_check_rejects_wrong_learners(wrong):
+    """Negative control: a frozen learner, gradient ascent and Adagrad without the square root fail the regret check."""
+    assert not _regret_check(wrong)
+    assert _regret_check(lambda lr: optim.adagrad(lr=lr, eps=1e-10))
+
+
+def test_tightness_check_rejects_a_doubled_bound():
+    """Negative control: a bound overstated by a factor 2 fails the 0.4 tightness asserted above."""
+    r = _regret_ratios(lambda lr: optim.adagrad(lr=lr, eps=1e-10), seed=5)["pushback"]
+    assert not np.all(r[99:] / 2 >= 0.4)
+
+
 @pytest.mark.claim("thm-am-adagrad-regret")
 @pytest.mark.parametrize("decay", [0.0, 1.0, 2.0])
-@pytest.mark.parametrize("eta, delta", [(np.sqrt(2.0), 1e-10), (0.1, 1e-10), (5.0, 0.5)])
-def test_adagrad_regret_within_bound(decay, eta, delta):
-    """Projected Adagrad's regret on random linear losses on [-1, 1]^d stays below its bound at every round."""
+def test_adagrad_regret_within_bound_zero_mean(decay):
+    """On zero-mean random linear losses (where every learner has regret of order sqrt T) the bound also holds."""
     T, d = 1500, 20
     G = online.random_linear_problem(T, d, decay=decay, seed=int(10 * decay + 7))
-    X = online.run_projected(optim.adagrad(lr=eta, eps=delta), lambda t, x: G[t - 1], np.zeros(d), T,
+    X = online.run_projected(optim.adagrad(lr=np.sqrt(2.0), eps=1e-10), lambda t, x: G[t - 1], np.zeros(d), T,
                              lower=-1.0, upper=1.0)
     R = online.linear_regret(G, X, lower=-1.0, upper=1.0)
-    bound = online.adagrad_regret_bound(G, diameter=2.0, lr=eta, eps=delta)
-    assert np.all(R <= bound)
+    assert np.all(R <= online.adagrad_regret_bound(G, diameter=2.0, lr=np.sqrt(2.0), eps=1e-10))
 
 
 @pytest.mark.claim("thm-am-adagrad-regret")
@@ -134,16 +221,27 @@ def test_adagrad_regret_within_bound_adversarial_and_offcentre_box():
     lo, hi = np.array([0.0, -3.0, -1.0, 2.0, -0.5]), np.array([1.0, 1.0, 0.0, 2.5, 0.5])
     D = float(np.max(hi - lo))
     rng = np.random.default_rng(11)
-    G = np.empty((T, d))
-
-    def grad(t, x):                     # an adaptive adversary: push towards the far end of the box
-        g = np.where(x > (lo + hi) / 2, 1.0, -1.0) * rng.uniform(0.5, 2.0, size=d)
-        G[t - 1] = g
-        return g
-
-    X = online.run_projected(optim.adagrad(lr=D / np.sqrt(2), eps=1e-10), grad, (lo + hi) / 2, T, lower=lo, upper=hi)
+    M = rng.uniform(0.5, 2.0, size=(T, d))
+    X, G = online.run_projected(optim.adagrad(lr=D / np.sqrt(2), eps=1e-10),
+                                online.pushback_adversary(M, centre=(lo + hi) / 2), (lo + hi) / 2, T,
+                                lower=lo, upper=hi, return_grads=True)
     R = online.linear_regret(G, X, lower=lo, upper=hi)
     assert np.all(R <= online.adagrad_regret_bound(G, diameter=D, lr=D / np.sqrt(2), eps=1e-10))
+
+
+def test_adagrad_norm_regret_within_its_bound():
+    """The scalar version of the proof: AdaGrad-Norm's regret is at most (D_2^2/(2 eta) + eta) (sum_t ||g_t||^2)^(1/2)."""
+    T, d = 1200, 20
+    D2 = 2.0 * np.sqrt(d)
+    eta = D2 / np.sqrt(2.0)
+    for decay in (0.0, 1.0):
+        M = np.abs(online.random_linear_problem(T, d, decay=decay, seed=9))
+        X, G = online.run_projected(optim.adagrad_norm(lr=eta, b0=0.0), online.pushback_adversary(M), np.zeros(d), T,
+                                    return_grads=True)
+        R = online.linear_regret(G, X)
+        bound = (D2**2 / (2 * eta) + eta) * np.sqrt(np.cumsum(np.sum(G**2, axis=1)))
+        assert np.all(R <= bound)
+        assert R[-1] >= 0.3 * bound[-1]
 
 
 @pytest.mark.claim("prop-am-online-to-batch")
@@ -180,20 +278,70 @@ def test_bias_correction_constant_gradient(betas):
         assert np.allclose(updates, -0.01 * np.sign(g), rtol=1e-10, atol=0)
 
 
+def _moment_z_scores(first_moment_init=None, n=20000, steps=40, b1=0.9, b2=0.999, seed=6):
+    """Largest |mean - prediction| / standard error over t of m_t and v_t, n independent coordinates.
+
+    The standard error at each t is the sample standard deviation of m_t (or v_t) over the n
+    independent coordinates divided by sqrt(n). ``first_moment_init="first_gradient"`` is the wrong
+    variant that starts the moving averages at the first gradient instead of 0.
+    """
+    rng = np.random.default_rng(seed)
+    mu, sd = 1.0, 2.0
+    m = v = None
+    zm, zv = 0.0, 0.0
+    for t in range(1, steps + 1):
+        g = mu + sd * rng.standard_normal(n)
+        if m is None and first_moment_init == "first_gradient":
+            m, v = g.copy(), g * g
+        else:
+            m = (0.0 if m is None else b1 * m) + (1 - b1) * g
+            v = (0.0 if v is None else b2 * v) + (1 - b2) * g * g
+        zm = max(zm, abs(m.mean() - (1 - b1**t) * mu) / (m.std(ddof=1) / np.sqrt(n)))
+        zv = max(zv, abs(v.mean() - (1 - b2**t) * (mu**2 + sd**2)) / (v.std(ddof=1) / np.sqrt(n)))
+    return zm, zv
+
+
 @pytest.mark.claim("prop-am-bias-correction")
 def test_bias_correction_expectation_monte_carlo():
-    """For stationary random gradients, the mean of m_t is (1 - beta1^t) E g and of v_t is (1 - beta2^t) E g^2."""
+    """For stationary random gradients, the means of Adam's m_t and v_t are (1 - beta^t) E g and (1 - beta^t) E g^2 within 4 standard errors."""
     rng = np.random.default_rng(6)
-    n, mu, sd, b1, b2 = 40000, 1.0, 2.0, 0.9, 0.999
+    n, mu, sd, b1, b2 = 20000, 1.0, 2.0, 0.9, 0.999
     opt = optim.adam(lr=1e-3, betas=(b1, b2))
     x = np.zeros(n)
     state = opt.init(x)
     for t in range(1, 41):
         updates, state = opt.update(mu + sd * rng.standard_normal(n), state, x)
         x = x + updates
-        # m_t is an average of gradients: its standard deviation is at most sd
-        assert abs(state.exp_avg.mean() - (1 - b1**t) * mu) < 5 * sd / np.sqrt(n)
-        assert state.exp_avg_sq.mean() / ((1 - b2**t) * (mu**2 + sd**2)) == pytest.approx(1.0, abs=0.05)
+        m, v = state.exp_avg, state.exp_avg_sq
+        assert abs(m.mean() - (1 - b1**t) * mu) < 4 * m.std(ddof=1) / np.sqrt(n)
+        assert abs(v.mean() - (1 - b2**t) * (mu**2 + sd**2)) < 4 * v.std(ddof=1) / np.sqrt(n)
+    assert max(_moment_z_scores()) < 4
+
+
+def test_bias_check_rejects_averages_started_at_the_first_gradient():
+    """Negative control: moving averages started at g_1 instead of 0 have no deficit, and the 4-s.e. check rejects them."""
+    assert max(_moment_z_scores(first_moment_init="first_gradient")) > 4
+
+
+def _wrong_numerator_only_correction(lr, b1, b2):
+    """Adam that bias-corrects m_t but not v_t."""
+    def step(m, v, t):
+        return -lr * (m / (1 - b1**t)) / np.sqrt(v)
+    return step
+
+
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.5, 0.9)])
+def test_sign_step_check_rejects_numerator_only_correction(betas):
+    """Negative control: correcting only the first moment does not give steps of exactly -lr sign(g)."""
+    b1, b2 = betas
+    g = np.array([3.0, -1e-3])
+    m = v = np.zeros(2)
+    wrong = _wrong_numerator_only_correction(0.01, b1, b2)
+    ok = True
+    for t in range(1, 20):
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        ok &= np.allclose(wrong(m, v, t), -0.01 * np.sign(g), rtol=1e-10, atol=0)
+    assert not ok
 
 
 @pytest.mark.claim("prop-am-scale-invariance")
@@ -357,3 +505,263 @@ def test_sgd_noise_floor_on_quadratic():
     measured = quad.value(xs[100:]).mean()
     predicted = np.sum(eta * sigma**2 / (2 * (2 - eta * lam)))
     assert measured == pytest.approx(predicted, rel=0.03)
+
+
+# ----------------------------------------------------------------------------- AdaGrad-Norm
+
+def _nonconvex(d=10, a=1.0):
+    """F(x) = sum_i lambda_i x_i^2 / 2 + a cos(x_i): nonconvex, L = max lambda + a, F >= -a d."""
+    lam = np.linspace(0.1, 10.0, d)
+    F = lambda x: np.sum(0.5 * lam * x**2 + a * np.cos(x), axis=-1)  # noqa: E731
+    grad = lambda x: lam * x - a * np.sin(x)  # noqa: E731
+    return F, grad, float(lam.max() + a), -a * d
+
+
+def _accumulator_check(make_opt, b0, eta=1.0, N=1500):
+    """(b_N <= B, sum of squared gradient norms <= B^2 - b0^2, (b_N - b0) / (B - b0)) along a run."""
+    F, grad, L, F_low = _nonconvex()
+    x0 = np.full(10, 3.0)
+    with np.errstate(all="ignore"):
+        X = [x0]
+        opt = make_opt(eta, b0)
+        state = opt.init(x0)
+        for _ in range(N):
+            g = grad(X[-1])
+            if not np.all(np.isfinite(g)) or np.abs(g).max() > 1e150:
+                return False, False, np.inf
+            u, state = opt.update(g, state, X[-1])
+            X.append(X[-1] + u)
+        g2 = np.sum(grad(np.array(X[:-1])) ** 2, axis=1)
+    B = online.adagrad_norm_bound(L=L, lr=eta, b0=b0, gap=float(F(x0) - F_low))
+    bN = np.sqrt(b0**2 + g2.sum())
+    return bN <= B, g2.sum() <= B**2 - b0**2, (bN - b0) / (B - b0)
+
+
+@pytest.mark.claim("thm-am-adagrad-norm")
+@pytest.mark.parametrize("b0", [1e-3, 0.1, 5.0, 11.0, 100.0])
+def test_adagrad_norm_accumulator_bounded(b0):
+    """On a nonconvex L-smooth function, AdaGrad-Norm's b_N stays below B for every b0 (above and below eta L), within a factor 6 of it."""
+    ok_b, ok_sum, ratio = _accumulator_check(lambda eta, b: optim.adagrad_norm(lr=eta, b0=b), b0)
+    assert ok_b and ok_sum
+    assert ratio >= 1 / 6
+
+
+def test_accumulator_check_rejects_fixed_step_and_ascent():
+    """Negative control: gradient descent with the frozen step eta/b0 (b0 < eta L / 2) and AdaGrad-Norm ascent fail the check."""
+    frozen = lambda eta, b: optim.gd(lr=eta / b)  # noqa: E731
+    assert not all(_accumulator_check(frozen, 0.1)[:2])
+
+    class _S(NamedTuple):
+        b_sq: float
+
+    def ascent(eta, b):
+        return optim.Optimizer(lambda p: _S(b * b),
+                               lambda g, s, p: (eta * g / np.sqrt(s.b_sq + g @ g), _S(s.b_sq + g @ g)))
+    assert not all(_accumulator_check(ascent, 0.1)[:2])
+
+
+def test_adagrad_norm_scalar_equals_torch_adagrad():
+    """For one scalar parameter AdaGrad-Norm equals torch.optim.Adagrad with eps = 0 and initial accumulator b0^2."""
+    torch = pytest.importorskip("torch")
+    p = torch.tensor([1.3], dtype=torch.float64, requires_grad=True)
+    ref = torch.optim.Adagrad([p], lr=0.4, eps=0.0, initial_accumulator_value=0.3**2)
+    opt = optim.adagrad_norm(lr=0.4, b0=0.3)
+    x = np.array([1.3])
+    state = opt.init(x)
+    for _ in range(60):
+        u, state = opt.update(np.sin(3 * x) + x, state, x)
+        x = x + u
+        p.grad = torch.sin(3 * p.detach()) + p.detach()
+        ref.step()
+        assert np.allclose(x, p.detach().numpy(), rtol=0, atol=1e-13)
+
+
+def test_adagrad_norm_uses_the_norm_of_the_whole_tree():
+    """On a dict of parameters the step is -lr g / sqrt(b0^2 + sum of ||g||^2 over all leaves), the same factor for every leaf."""
+    opt = optim.adagrad_norm(lr=0.5, b0=2.0)
+    params = {"a": np.ones(3), "b": {"c": np.zeros((2, 2))}}
+    g = {"a": np.array([1.0, -2.0, 0.5]), "b": {"c": np.array([[3.0, 0.0], [0.0, -1.0]])}}
+    u, state = opt.update(g, opt.init(params), params)
+    b = np.sqrt(4.0 + 1 + 4 + 0.25 + 9 + 1)
+    assert np.allclose(u["a"], -0.5 * g["a"] / b) and np.allclose(u["b"]["c"], -0.5 * g["b"]["c"] / b)
+    assert state.b_sq == pytest.approx(b**2)
+    zero = optim.adagrad_norm(lr=1.0, b0=0.0)
+    u0, _ = zero.update(np.zeros(2), zero.init(np.zeros(2)), np.zeros(2))
+    assert np.array_equal(u0, np.zeros(2))
+
+
+def test_adagrad_norm_argument_checks():
+    """Bad arguments of adagrad_norm and adagrad_norm_bound raise errors naming the argument."""
+    with pytest.raises(ValueError, match="b0"):
+        optim.adagrad_norm(lr=1.0, b0=-1.0)
+    with pytest.raises(ValueError, match="lr"):
+        optim.adagrad_norm(lr=-1.0)
+    with pytest.raises(ValueError, match="grads"):
+        opt = optim.adagrad_norm()
+        opt.update(np.ones(3), opt.init(np.ones(2)), np.ones(2))
+    with pytest.raises(ValueError, match="L"):
+        online.adagrad_norm_bound(L=0.0, lr=1.0, b0=1.0, gap=1.0)
+    with pytest.raises(ValueError, match="gap"):
+        online.adagrad_norm_bound(L=1.0, lr=1.0, b0=1.0, gap=-1.0)
+    with pytest.raises(ValueError, match="b0"):
+        online.adagrad_norm_bound(L=1.0, lr=1.0, b0=0.0, gap=1.0)
+
+
+# ----------------------------------------------------------------------------- epsilon and sign descent
+
+
+def _sign_descent_gap(make_opt, steps=80, seed=0):
+    """Largest |x_k - y_k| between an optimizer and sign descent y <- y - lr sign(grad) on a quadratic."""
+    rng = np.random.default_rng(seed)
+    A = np.diag(np.linspace(0.5, 5.0, 6))
+    x = y = rng.standard_normal(6)
+    opt = make_opt()
+    state = opt.init(x)
+    gap = 0.0
+    for _ in range(steps):
+        u, state = opt.update(A @ x, state, x)
+        x = x + u
+        y = y - 0.01 * np.sign(A @ y)
+        gap = max(gap, np.abs(x - y).max())
+    return gap
+
+
+@pytest.mark.claim("prop-am-sign-descent")
+def test_adam_with_zero_betas_is_sign_descent():
+    """With beta1 = beta2 = 0 and eps = 0, torch's and nnmath's Adam iterates equal sign descent exactly."""
+    torch = pytest.importorskip("torch")
+    assert _sign_descent_gap(lambda: optim.adam(lr=0.01, betas=(0.0, 0.0), eps=0.0)) == 0.0
+    rng = np.random.default_rng(0)
+    A = torch.tensor(np.diag(np.linspace(0.5, 5.0, 6)))
+    p = torch.tensor(rng.standard_normal(6), requires_grad=True)
+    y = p.detach().clone()
+    ref = torch.optim.Adam([p], lr=0.01, betas=(0.0, 0.0), eps=0.0)
+    for _ in range(80):
+        p.grad = A @ p.detach()
+        ref.step()
+        y = y - 0.01 * torch.sign(A @ y)
+        assert torch.equal(p.detach(), y)
+
+
+@pytest.mark.claim("prop-am-sign-descent")
+def test_adam_step_within_eps_bound_of_sign():
+    """With beta1 = beta2 = 0, each step of Adam differs from -lr sign(g) by exactly lr eps / (|g| + eps)."""
+    g = np.array([1e-3, -0.5, 2.0, -1e-6])
+    for eps in (1e-8, 1e-3, 1.0):
+        opt = optim.adam(lr=0.1, betas=(0.0, 0.0), eps=eps)
+        u, _ = opt.update(g, opt.init(np.zeros(4)), np.zeros(4))
+        assert np.allclose(np.abs(u + 0.1 * np.sign(g)), 0.1 * eps / (np.abs(g) + eps), rtol=1e-5, atol=0)
+
+
+def test_sign_descent_check_rejects_adam_with_memory():
+    """Negative control: Adam with the default betas (0.9, 0.999), or with a large eps, is not sign descent, and the check sees it."""
+    assert _sign_descent_gap(lambda: optim.adam(lr=0.01, eps=0.0)) > 1e-3
+    assert _sign_descent_gap(lambda: optim.adam(lr=0.01, betas=(0.0, 0.0), eps=1.0)) > 1e-3
+
+
+# ----------------------------------------------------------------------------- torch defaults and schedules
+
+
+@pytest.mark.parametrize("name, torch_name", [("adagrad", "Adagrad"), ("rmsprop", "RMSprop"), ("adam", "Adam"),
+                                              ("amsgrad", "Adam"), ("adamw", "AdamW")])
+def test_default_hyper_parameters_equal_torch_defaults(name, torch_name):
+    """Each adaptive optimizer called with no arguments has the iterates of the torch.optim class called with none."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((5, 5))
+    A = A @ A.T / 5 + np.eye(5)
+    x0 = rng.standard_normal(5)
+    opt = getattr(optim, name)()
+    p = torch.tensor(x0.copy(), requires_grad=True)
+    ref = getattr(torch.optim, torch_name)([p], **({"amsgrad": True} if name == "amsgrad" else {}))
+    x = x0.copy()
+    state = opt.init(x)
+    for _ in range(100):
+        u, state = opt.update(A @ x, state, x)
+        x = x + u
+        p.grad = torch.tensor(A) @ p.detach()
+        ref.step()
+    assert np.allclose(x, p.detach().numpy(), rtol=0, atol=1e-12)
+    assert np.abs(x - x0).max() > 1e-3          # the run moved: the comparison is not vacuous
+
+
+def test_adagrad_with_schedules_equals_torch():
+    """Adagrad with a schedule equals torch's Adagrad with lr_decay, and with a LambdaLR warm-up-cosine schedule."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    x0 = rng.standard_normal(4)
+    grad = lambda x: np.tanh(x) + 0.3 * x  # noqa: E731
+    K = 60
+    lrs = schedules.warmup_cosine(K, lr_max=0.5, warmup_steps=10, lr_min=0.01)
+    cases = [(lambda k: 0.3 / (1 + k * 0.05), dict(lr=0.3, lr_decay=0.05), None),
+             (lambda k: lrs[k], dict(lr=1.0), lambda k: lrs[min(k, K - 1)])]
+    for sched, torch_kw, lam in cases:
+        p = torch.tensor(x0.copy(), requires_grad=True)
+        ref = torch.optim.Adagrad([p], **torch_kw)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(ref, lam) if lam else None
+        opt = optim.adagrad(lr=sched)
+        x = x0.copy()
+        state = opt.init(x)
+        for _ in range(K):
+            u, state = opt.update(grad(x), state, x)
+            x = x + u
+            p.grad = torch.tanh(p.detach()) + 0.3 * p.detach()
+            ref.step()
+            if scheduler:
+                scheduler.step()
+            assert np.allclose(x, p.detach().numpy(), rtol=0, atol=1e-12)
+
+
+def test_schedules_equal_torch_schedulers():
+    """The cosine decay equals torch's CosineAnnealingLR and the restarts equal CosineAnnealingWarmRestarts."""
+    torch = pytest.importorskip("torch")
+
+    def torch_lrs(make_sched, T, lr_max):
+        p = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([p], lr=lr_max)
+        sched = make_sched(opt)
+        out = []
+        for _ in range(T):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return np.array(out)
+
+    T, W = 50, 8
+    ours = schedules.warmup_cosine(T, lr_max=2.0, warmup_steps=W, lr_min=0.1)
+    ref = torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=T - 1 - W, eta_min=0.1), T - W, 2.0)
+    assert np.allclose(ours[W:], ref, rtol=1e-12)
+    ours = schedules.cosine_restarts(70, lr_max=2.0, period=10, period_mult=2, lr_min=0.5)
+    ref = torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=2, eta_min=0.5), 70, 2.0)
+    assert np.allclose(ours, ref, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the paper's synthetic instance
+
+
+def test_reddi_synthetic_instance_beta2_099():
+    """On f_t = 1010 x (t = 1 mod 101), -10 x otherwise, Adam with betas (0.9, 0.99) ends near +1 and AMSGrad moves towards -1."""
+    T, alpha = 101 * 60, 1.0
+    grad = lambda t, x: online.periodic_gradients(t, large=1010.0, small=10.0, period=101)  # noqa: E731
+    lr = lambda k: alpha / np.sqrt(k + 1)  # noqa: E731
+    adam = online.run_projected(optim.adam(lr=lr, betas=(0.9, 0.99)), grad, 0.0, T)[:, 0]
+    ams = online.run_projected(optim.amsgrad(lr=lr, betas=(0.9, 0.99)), grad, 0.0, T)[:, 0]
+    assert adam[-101:].min() > 0.9 and adam[-101:].mean() > 0.95 and adam[-101:].max() == 1.0
+    assert ams[-101:].max() < -0.5
+    assert np.all(np.diff(ams[101::101]) < 0)             # AMSGrad moves left over every period
+
+
+def test_periodic_gradients_and_new_online_checks():
+    """periodic_gradients generalizes reddi_gradients; pushback_adversary and run_projected check their arguments."""
+    t = np.arange(1, 20)
+    assert np.array_equal(online.periodic_gradients(t, large=3.0, small=1.0, period=3), online.reddi_gradients(t, 3.0))
+    with pytest.raises(ValueError, match="period"):
+        online.periodic_gradients(t, large=3.0, small=1.0, period=1)
+    with pytest.raises(ValueError, match="small"):
+        online.periodic_gradients(t, large=3.0, small=0.0, period=3)
+    with pytest.raises(ValueError, match="magnitudes"):
+        online.pushback_adversary(-np.ones((3, 2)))
+    with pytest.raises(TypeError, match="return_grads"):
+        online.run_projected(optim.sgd(lr=0.1), lambda t, x: x, 0.0, 3, return_grads=1)
+    g = online.pushback_adversary(np.ones((2, 3)), centre=0.5)(1, np.array([0.0, 0.5, 1.0]))
+    assert np.array_equal(g, [-1.0, 1.0, 1.0])

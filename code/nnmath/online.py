@@ -13,9 +13,14 @@ This module holds what the chapter needs besides the optimizers of :mod:`nnmath.
 - :func:`linear_regret`: the regret :math:`R_1, \dots, R_T` of linear losses
   :math:`f_t(x) = \langle g_t, x\rangle` on a box, in closed form.
 - :func:`adagrad_regret_bound`: the right-hand side of the diagonal Adagrad regret bound.
-- :func:`random_linear_problem`: zero-mean random (optionally sparse) linear losses.
+- :func:`adagrad_norm_bound`: the bound on AdaGrad-Norm's accumulator :math:`b_k` on an
+  :math:`L`-smooth function (after Ward, Wu and Bottou, 2019).
+- :func:`random_linear_problem`: random (optionally sparse, optionally non-zero-mean) linear losses.
+- :func:`pushback_adversary`: an adaptive adversary that pushes every coordinate back across the
+  centre of the box, the problem on which Adagrad's regret is half its bound.
 - :func:`reddi_gradients`, :func:`reddi_losses`: the one-dimensional problem of Reddi, Kale and
-  Kumar (2018) on which Adam converges to the worst point of :math:`[-1, 1]`.
+  Kumar (2018) on which Adam converges to the worst point of :math:`[-1, 1]`;
+  :func:`periodic_gradients`: its general periodic form (their synthetic experiment).
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ __all__ = [
     "run_projected",
     "linear_regret",
     "adagrad_regret_bound",
+    "adagrad_norm_bound",
     "random_linear_problem",
+    "pushback_adversary",
     "reddi_gradients",
+    "periodic_gradients",
     "reddi_losses",
 ]
 
@@ -53,7 +61,8 @@ def run_projected(
     *,
     lower=-1.0,
     upper=1.0,
-) -> np.ndarray:
+    return_grads: bool = False,
+):
     r"""Run an optimizer online with projection onto the box :math:`[\text{lower}, \text{upper}]`.
 
     For :math:`t = 1, \dots, T` (``T = steps``): the loss of round :math:`t` reveals
@@ -76,10 +85,14 @@ def run_projected(
     x0 : float or array of shape (d,), inside the box
     steps : int, ``>= 0``
     lower, upper : float or array of shape (d,)
+    return_grads : bool
+        also return the gradients :math:`g_1, \dots, g_T` (needed when ``grad_fn`` is an adaptive
+        adversary whose gradients depend on the iterates)
 
     Returns
     -------
-    ndarray of shape (steps + 1, d): the iterates :math:`x_1, \dots, x_{T+1}` (row 0 is :math:`x_1 = x_0`).
+    ndarray of shape (steps + 1, d): the iterates :math:`x_1, \dots, x_{T+1}` (row 0 is :math:`x_1 = x_0`);
+    with ``return_grads``, the pair ``(X, G)`` with ``G`` of shape (steps, d).
     """
     check_callable("grad_fn", grad_fn)
     x = np.atleast_1d(check_array("x0", x0, ndim=(0, 1))).astype(float)
@@ -87,15 +100,19 @@ def run_projected(
     lo, hi = _check_box(lower, upper, x.shape[0])
     if np.any(x < lo) or np.any(x > hi):
         raise ValueError("x0 must lie in the box [lower, upper]")
+    if not isinstance(return_grads, (bool, np.bool_)):
+        raise TypeError(f"return_grads must be a bool, got {return_grads!r}")
     xs = np.empty((steps + 1, x.shape[0]))
+    gs = np.empty((steps, x.shape[0]))
     xs[0] = x
     state = opt.init(x)
     for t in range(1, steps + 1):
         g = np.asarray(grad_fn(t, x.copy()), dtype=float).reshape(x.shape)
+        gs[t - 1] = g
         u, state = opt.update(g, state, x.copy())
         x = np.clip(x + np.asarray(u, dtype=float), lo, hi)
         xs[t] = x
-    return xs
+    return (xs, gs) if return_grads else xs
 
 
 def linear_regret(G, X, *, lower=-1.0, upper=1.0) -> np.ndarray:
@@ -156,13 +173,52 @@ def adagrad_regret_bound(G, *, diameter: float, lr: float, eps: float = 0.0) -> 
     return (D**2 / (2 * lr) + lr) * col_norms + G.shape[1] * eps * D**2 / (2 * lr)
 
 
-def random_linear_problem(T: int, d: int, *, decay: float = 0.0, seed) -> np.ndarray:
-    r"""Zero-mean random gradients of linear losses, sparse when ``decay > 0``.
+def adagrad_norm_bound(*, L: float, lr: float, b0: float, gap: float) -> float:
+    r"""An upper bound :math:`B` on every accumulator :math:`b_k` of AdaGrad-Norm on an :math:`L`-smooth function.
 
-    Entry :math:`g_{t,i} = b_{t,i}\, \xi_{t,i}` with :math:`\xi_{t,i} \sim U[-1, 1]` and
+    With :math:`\eta` = ``lr``, :math:`\Delta_0` = ``gap`` :math:`\ge F(x_0) - \inf F`:
+
+    .. math::  B = b_0 + \frac{2\Delta_0}{\eta} \quad \text{if } b_0 \ge \eta L, \qquad
+               B = \max\Big(\eta L,\; c + \frac{2\tilde\Delta}{\eta}\Big) \quad \text{otherwise},
+
+    where, with :math:`\ell = \log(\eta L / b_0)`, :math:`c^2 = (\eta L)^2 + 2L(\Delta_0 + \eta^2 L \ell)` and
+    :math:`\tilde\Delta = \Delta_0 + \tfrac12 \eta^2 L (1 + 2\ell)`. Then
+    :math:`\sum_k \lVert \nabla F(x_k) \rVert^2 \le B^2 - b_0^2` (the theorem of the chapter).
+
+    Parameters
+    ----------
+    L, lr, b0 : float, ``> 0``
+    gap : float, ``>= 0``
+    """
+    L = check_real("L", L, minimum=0.0, strict=True)
+    eta = check_real("lr", lr, minimum=0.0, strict=True)
+    b0 = check_real("b0", b0, minimum=0.0, strict=True)
+    gap = check_real("gap", gap, minimum=0.0)
+    if b0 >= eta * L:
+        return b0 + 2.0 * gap / eta
+    ell = np.log(eta * L / b0)
+    c = np.sqrt((eta * L) ** 2 + 2.0 * L * (gap + eta**2 * L * ell))
+    return float(max(eta * L, c + 2.0 * (gap + 0.5 * eta**2 * L * (1.0 + 2.0 * ell)) / eta))
+
+
+def random_linear_problem(T: int, d: int, *, decay: float = 0.0, mean=0.0, seed) -> np.ndarray:
+    r"""Random gradients of linear losses, sparse when ``decay > 0``, biased when ``mean != 0``.
+
+    Entry :math:`g_{t,i} = b_{t,i}\, (\mu_i + \xi_{t,i})` with :math:`\xi_{t,i} \sim U[-1, 1]` and
     :math:`b_{t,i} \sim \text{Bernoulli}(p_i)`, :math:`p_i = i^{-\text{decay}}` (coordinate
-    :math:`i = 1, \dots, d`), all independent. ``decay = 0`` gives dense gradients; a larger decay
-    makes late coordinates rarely active, the regime where Adagrad's bound beats a single step size.
+    :math:`i = 1, \dots, d`), all independent, and :math:`\mu` = ``mean``. ``decay = 0`` gives dense
+    gradients; a larger decay makes late coordinates rarely active, the regime where Adagrad's bound
+    beats a single step size. With ``mean = 0`` the losses are zero-mean and every learner has regret
+    of order :math:`\sqrt T` (the best vertex in hindsight profits from the fluctuations); with
+    :math:`\mu_i \ne 0` the best vertex is :math:`-\operatorname{sign}(\mu)` in the long run and a learner
+    that does not move towards it has linear regret.
+
+    Parameters
+    ----------
+    T, d : int, ``>= 1``
+    decay : float, ``>= 0``
+    mean : float or array of shape (d,)
+    seed : int or numpy Generator
 
     Returns
     -------
@@ -171,10 +227,69 @@ def random_linear_problem(T: int, d: int, *, decay: float = 0.0, seed) -> np.nda
     T = check_int("T", T, minimum=1)
     d = check_int("d", d, minimum=1)
     decay = check_real("decay", decay, minimum=0.0)
+    mu = np.broadcast_to(check_array("mean", mean, ndim=(0, 1)), (d,)).astype(float)
     rng = check_rng("seed", seed)
     p = np.arange(1, d + 1, dtype=float) ** (-decay)
     active = rng.random((T, d)) < p
-    return active * rng.uniform(-1.0, 1.0, size=(T, d))
+    return active * (mu + rng.uniform(-1.0, 1.0, size=(T, d)))
+
+
+def pushback_adversary(magnitudes, *, centre=0.0) -> Callable[[int, np.ndarray], np.ndarray]:
+    r"""An adaptive adversary that pushes every coordinate back across the centre of the box.
+
+    Round :math:`t` reveals the gradient
+
+    .. math::  g_{t,i} = c_{t,i}\, \sigma(x_{t,i} - z_i), \qquad \sigma(u) = +1 \text{ if } u \ge 0,
+               \ -1 \text{ otherwise},
+
+    where :math:`c_{t,i} \ge 0` is ``magnitudes[t - 1, i]`` and :math:`z` the centre: the loss
+    :math:`\langle g_t, x\rangle` always prefers the other side of the centre. A learner that does
+    not move pays :math:`\sum_t \lVert c_t\rVert_1` against a best point in hindsight at a vertex,
+    so it has linear regret; a learner that moves pays for its oscillation around the centre.
+    On this problem the regret of Adagrad is close to half its bound.
+
+    Parameters
+    ----------
+    magnitudes : array of shape (T, d), entries ``>= 0`` (for instance ``abs`` of
+        :func:`random_linear_problem`, to make them random and sparse)
+    centre : float or array of shape (d,)
+
+    Returns
+    -------
+    callable ``(t, x) -> g`` for :func:`run_projected` (with ``return_grads=True``), ``t = 1, ..., T``.
+    """
+    M = check_array("magnitudes", magnitudes, ndim=2)
+    if np.any(M < 0):
+        raise ValueError("magnitudes must be >= 0")
+    z = np.broadcast_to(check_array("centre", centre, ndim=(0, 1)), (M.shape[1],)).astype(float)
+
+    def grad(t: int, x: np.ndarray) -> np.ndarray:
+        return M[t - 1] * np.where(np.asarray(x) >= z, 1.0, -1.0)
+
+    return grad
+
+
+def periodic_gradients(t, *, large: float, small: float, period: int) -> np.ndarray:
+    r"""Slopes of periodic linear losses: :math:`f_t'(x) = ` ``large`` if :math:`t \equiv 1 \pmod{\text{period}}`, else ``-small``.
+
+    :func:`reddi_gradients` is the case ``period = 3``, ``small = 1``; the synthetic experiment of
+    Reddi, Kale and Kumar (2018) uses ``large = 1010``, ``small = 10``, ``period = 101``. Over a period
+    the loss is :math:`(\text{large} - (\text{period} - 1)\,\text{small})\,x`, so if this is positive
+    the best point of :math:`[-1, 1]` is :math:`-1`.
+
+    Parameters
+    ----------
+    t : int or array of ints, ``>= 1``
+    large, small : float, ``> 0``
+    period : int, ``>= 2``
+    """
+    t = np.asarray(t)
+    if t.dtype.kind not in "iu" or np.any(t < 1):
+        raise ValueError("t must be an integer (array) >= 1")
+    large = check_real("large", large, minimum=0.0, strict=True)
+    small = check_real("small", small, minimum=0.0, strict=True)
+    period = check_int("period", period, minimum=2)
+    return np.where(t % period == 1, large, -small)
 
 
 def reddi_gradients(t, C: float) -> np.ndarray:
