@@ -47,6 +47,7 @@ __all__ = [
     "heavy_ball",
     "nesterov",
     "adagrad",
+    "adagrad_norm",
     "rmsprop",
     "adam",
     "amsgrad",
@@ -328,6 +329,49 @@ def adagrad(lr: Schedule = 1e-2, eps: float = 1e-10, weight_decay: float = 0.0,
 
     return Optimizer(init, update)
 
+
+def _sum_of_squares(tree: Tree) -> float:
+    """:math:`\\lVert g \\rVert_2^2` over all leaves of a tree."""
+    if isinstance(tree, dict):
+        return sum(_sum_of_squares(v) for v in tree.values())
+    return float(np.sum(np.square(tree)))
+
+
+class AdagradNormState(NamedTuple):
+    """State of AdaGrad-Norm: step count and the scalar accumulator :math:`b_k^2`."""
+
+    count: int
+    b_sq: float
+
+
+def adagrad_norm(lr: Schedule = 1.0, b0: float = 1e-2) -> Optimizer:
+    r"""AdaGrad-Norm (Ward, Wu and Bottou): one step size for all coordinates, from the gradient norms.
+
+    .. math::  b_k^2 = b_{k-1}^2 + \lVert g_k \rVert_2^2, \qquad x_{k+1} = x_k - \frac{\eta}{b_k}\, g_k,
+
+    with :math:`b_{-1} = b_0` (``b0``) and :math:`\lVert g_k \rVert_2` the Euclidean norm of the
+    whole gradient (all leaves of the tree together). It is diagonal Adagrad with the
+    preconditioner :math:`b_k I` instead of :math:`\operatorname{diag}(s_{k,i})`; for a single
+    scalar parameter it equals ``torch.optim.Adagrad(params, lr, eps=0,
+    initial_accumulator_value=b0**2)``. A step with :math:`b_k = 0` (only zero gradients so far,
+    ``b0 = 0``) is 0.
+    """
+    lr_at = _check_lr(lr)
+    b0 = check_real("b0", b0, minimum=0.0)
+
+    def init(params: Tree) -> AdagradNormState:
+        _structure(params, "params")
+        return AdagradNormState(0, b0 * b0)
+
+    def update(grads: Tree, state: AdagradNormState, params: Tree) -> tuple[Tree, AdagradNormState]:
+        g = _checked(grads, params)
+        b_sq = state.b_sq + _sum_of_squares(g)
+        eta = lr_at(state.count)
+        scale = eta / np.sqrt(b_sq) if b_sq > 0.0 else 0.0
+        updates = tree_map(lambda gi: -scale * gi, g)
+        return updates, AdagradNormState(state.count + 1, b_sq)
+
+    return Optimizer(init, update)
 
 class RMSpropState(NamedTuple):
     """State of RMSProp: count, mean square :math:`v_k`, mean gradient :math:`m_k` (centered), momentum buffer."""
