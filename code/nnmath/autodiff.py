@@ -39,6 +39,7 @@ __all__ = [
     "OpCount",
     "count_ops",
     "Var",
+    "backward",
     "Dual",
     "jvp",
     "vjp",
@@ -48,6 +49,9 @@ __all__ = [
     "random_program",
     "ACTIVATIONS",
     "mlp_forward",
+    "softmax_cross_entropy",
+    "LOSSES",
+    "mlp_errors",
     "mlp_backprop",
     "CheckpointStats",
     "mlp_backprop_checkpointed",
@@ -251,9 +255,10 @@ class Var:
         return Var._node(max(self.value, 0.0), (self, s))
 
     # -- the reverse sweep
-    def _topological_order(self) -> list[Var]:
-        """Nodes of the graph of ``self``, each after all of its parents (iterative DFS)."""
-        order, seen, stack = [], set(), [(self, False)]
+    def _topological_order(self, seen: set | None = None) -> list[Var]:
+        """Nodes of the graph of ``self`` not in ``seen``, each after all of its parents (iterative DFS)."""
+        seen = set() if seen is None else seen
+        order, stack = [], [(self, False)]
         while stack:
             node, expanded = stack.pop()
             if expanded:
@@ -272,18 +277,49 @@ class Var:
         r"""Set ``v.grad`` :math:`= \partial\,\mathrm{self}/\partial v` for every node ``v`` of the graph.
 
         Gradients are reset to zero first (unlike PyTorch, they do not accumulate across calls).
+        The same as ``backward([self], [1.0])``.
         """
-        order = self._topological_order()
-        for node in order:
-            node.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(order):
-            for parent, local in node._parents:
-                parent.grad += node.grad * local
-            _charge(derivative=2 * len(node._parents))  # one multiply and one add per edge
+        backward([self], [1.0])
 
     def __repr__(self) -> str:
         return f"Var(value={self.value:.6g}, grad={self.grad:.6g})"
+
+
+def backward(outputs: Sequence[Var], seeds: Sequence[float]) -> None:
+    r"""Reverse sweep seeded on several registers: set ``v.grad`` :math:`= \bar v` for every node ``v``.
+
+    With seeds :math:`\tilde u_r` on the nodes ``outputs[r]`` (any registers of the graph, also
+    intermediate ones, and a node may appear twice: its seeds add up), the adjoints are
+
+    .. math:: \bar v_j = \tilde u_j + \sum_{i:\, j \prec i} \bar v_i\, \frac{\partial \varphi_i}{\partial v_j},
+
+    where :math:`\tilde u_j` is the total seed of node :math:`j` (0 for unseeded nodes). Then the
+    input adjoints are :math:`J^\top u` for the map from the inputs to the seeded registers,
+    which is how :func:`vjp` uses it. ``y.backward()`` is ``backward([y], [1.0])``.
+
+    Parameters
+    ----------
+    outputs : sequence of Var
+    seeds : sequence of real numbers, one for each output
+    """
+    if isinstance(outputs, Var) or not isinstance(outputs, Sequence):
+        raise TypeError(f"outputs must be a sequence of Var, got {type(outputs).__name__}")
+    if not all(isinstance(o, Var) for o in outputs):
+        raise TypeError("outputs must contain only Var nodes")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) != len(outputs):
+        raise ValueError(f"seeds must be a sequence of {len(outputs)} real numbers (one per output)")
+    seeds = [check_real(f"seeds[{r}]", u) for r, u in enumerate(seeds)]
+    order, seen = [], set()
+    for out in outputs:  # the union of the graphs, each node after all of its parents
+        order.extend(out._topological_order(seen))
+    for node in order:
+        node.grad = 0.0
+    for out, u in zip(outputs, seeds):
+        out.grad += u  # the seed u_j is added, never overwritten: v_j = u_j + sum over its children
+    for node in reversed(order):
+        for parent, local in node._parents:
+            parent.grad += node.grad * local
+        _charge(derivative=2 * len(node._parents))  # one multiply and one add per edge
 
 
 def _relu_slope(value: float, at_zero: float) -> float:
@@ -488,8 +524,9 @@ def jvp(f: Callable, x, v) -> tuple[np.ndarray | float, np.ndarray | float]:
 def vjp(f: Callable, x, u) -> tuple[np.ndarray | float, np.ndarray]:
     r"""Reverse mode: return ``(f(x), J_f(x)^T u)`` by one evaluation of ``f`` on :class:`Var` and one sweep.
 
-    The sweep starts from the scalar :math:`s = \langle u, f(x) \rangle`, whose gradient with
-    respect to ``x`` is :math:`J_f(x)^\top u`. ``f`` is built from the operations of :class:`Var`.
+    The sweep (:func:`backward`) is seeded with :math:`u_r` on the register of the output
+    :math:`f_r(x)`; an output may be an intermediate register of another output (the seeds then
+    accumulate). ``f`` is built from the operations of :class:`Var`.
 
     Parameters
     ----------
@@ -509,13 +546,10 @@ def vjp(f: Callable, x, u) -> tuple[np.ndarray | float, np.ndarray]:
     y_arr = np.asarray(y, dtype=object)
     u = check_array("u", u, shape=y_arr.shape)
     value = np.array([_value_of(t, Var) for t in y_arr.flat]).reshape(y_arr.shape)
-    s = 0.0
-    for ui, yi in zip(u.flat, y_arr.flat):
-        if isinstance(yi, Var) and ui != 0.0:
-            s = yi * float(ui) + s
+    pairs = [(yi, float(ui)) for ui, yi in zip(u.flat, y_arr.flat) if isinstance(yi, Var)]
     cot = np.zeros(x.shape)
-    if isinstance(s, Var):
-        s.backward()
+    if pairs:
+        backward([yi for yi, _ in pairs], [ui for _, ui in pairs])
         for idx in np.ndindex(x.shape):
             cot[idx] = xs[idx].grad
     return (float(value) if value.ndim == 0 else value), cot
@@ -606,10 +640,13 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.nd
 }
 
 
-def _check_network(weights, biases, x, y, activation):
+def _check_network(weights, biases, x, y, activation, loss="squared"):
     if not isinstance(activation, str):
         raise TypeError(f"activation must be a string, got {type(activation).__name__}")
     check_choice("activation", activation, tuple(ACTIVATIONS))
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be a string, got {type(loss).__name__}")
+    check_choice("loss", loss, tuple(LOSSES))
     Ws, bs = check_layers(weights, biases)
     x = check_array("x", x, ndim=(1, 2))
     single = x.ndim == 1
@@ -637,16 +674,97 @@ def mlp_forward(weights, biases, x, activation: str = "relu") -> np.ndarray:
     return h[0] if np.ndim(x) == 1 else h
 
 
-def mlp_backprop(weights, biases, x, y, activation: str = "relu") -> tuple[float, list[np.ndarray], list[np.ndarray]]:
-    r"""Loss :math:`\tfrac12\lVert f(x) - y\rVert^2` of a multilayer network and its gradients, by backpropagation.
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise :math:`z - \\log\\sum_k e^{z_k}`, computed with the maximum subtracted (no overflow)."""
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def _squared_loss(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    residual = z - y
+    return 0.5 * float(np.sum(residual**2)), residual
+
+
+def _cross_entropy_loss(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    log_p = _log_softmax(z)
+    # d/dz [-sum_k y_k log p_k] = (sum_k y_k) p - y; this is p - y when y is a probability vector.
+    return -float(np.sum(y * log_p)), y.sum(axis=-1, keepdims=True) * np.exp(log_p) - y
+
+
+#: Losses of :func:`mlp_backprop`: ``name -> (z, y) -> (loss summed over the rows, dloss/dz)``.
+LOSSES: dict[str, Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]] = {
+    "squared": _squared_loss,
+    "cross_entropy": _cross_entropy_loss,
+}
+
+
+def softmax_cross_entropy(z, y) -> tuple[float, np.ndarray]:
+    r"""Cross-entropy of the softmax, :math:`\ell(z, y) = -\sum_k y_k \log \operatorname{softmax}(z)_k`, and its gradient in :math:`z`.
+
+    .. math:: \nabla_z \ell = \Big(\sum_k y_k\Big) \operatorname{softmax}(z) - y ,
+
+    which is :math:`\operatorname{softmax}(z) - y` when :math:`y` is a probability vector (a one-hot
+    label, for instance). ``z`` and ``y`` have shape (k,) or (batch, k); a batch is summed.
+    """
+    z = check_array("z", z, ndim=(1, 2))
+    y = check_array("y", y, shape=z.shape)
+    return _cross_entropy_loss(z, y)
+
+
+def _forward_records(Ws, bs, X, phi):
+    """The forward pass keeping every z_l and h_l (rows = batch); hs[0] = X and hs[L] = z_L."""
+    L = len(Ws)
+    hs, zs = [X], []
+    for ell in range(L):
+        z = hs[-1] @ Ws[ell].T + bs[ell]
+        zs.append(z)
+        hs.append(z if ell == L - 1 else phi(z))
+    return zs, hs
+
+
+def _errors(Ws, zs, delta_L, dphi) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (l, delta_{l+1}) for l = L-1, ..., 0 (0-based layers): delta_L, then delta_l = (W_{l+1}^T delta_{l+1}) ⊙ phi'(z_l).
+
+    A generator, so that mlp_backprop holds one error at a time.
+    """
+    delta = delta_L
+    for ell in range(len(Ws) - 1, -1, -1):
+        yield ell, delta
+        if ell > 0:
+            delta = (delta @ Ws[ell]) * dphi(zs[ell - 1])  # (W^T delta) ⊙ phi'(z)
+
+
+def mlp_errors(weights, biases, x, y, activation: str = "relu", *, loss: str = "squared") -> list[np.ndarray]:
+    r"""The errors :math:`\delta_\ell = \partial \mathcal L / \partial z_\ell`, :math:`\ell = 1, \dots, L`, one row per input.
+
+    The same recursion as :func:`mlp_backprop`, but the errors are returned for every input of the
+    batch separately (``mlp_backprop`` sums the gradients over the batch). ``x`` of shape (d,)
+    gives arrays of shape (n_l,), a batch of shape (batch, d) arrays of shape (batch, n_l).
+    """
+    Ws, bs, X, Y = _check_network(weights, biases, x, y, activation, loss)
+    phi, dphi = ACTIVATIONS[activation]
+    zs, hs = _forward_records(Ws, bs, X, phi)
+    _, delta_L = LOSSES[loss](hs[-1], Y)
+    deltas = [None] * len(Ws)
+    for ell, delta in _errors(Ws, zs, delta_L, dphi):
+        deltas[ell] = delta[0] if np.ndim(x) == 1 else delta
+    return deltas
+
+
+def mlp_backprop(weights, biases, x, y, activation: str = "relu", *,
+                 loss: str = "squared") -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+    r"""Loss of a multilayer network and its gradients, by backpropagation.
 
     With :math:`h_0 = x`, :math:`z_\ell = W_\ell h_{\ell-1} + b_\ell`, :math:`h_\ell = \varphi(z_\ell)`
     for :math:`\ell < L` and :math:`f(x) = z_L`, the errors :math:`\delta_\ell = \partial \mathcal L/\partial z_\ell` obey
 
-    .. math:: \delta_L = z_L - y, \qquad \delta_\ell = (W_{\ell+1}^\top \delta_{\ell+1}) \odot \varphi'(z_\ell),
+    .. math:: \delta_L = \nabla_{z_L} \ell(z_L, y), \qquad \delta_\ell = (W_{\ell+1}^\top \delta_{\ell+1}) \odot \varphi'(z_\ell),
 
     and :math:`\partial\mathcal L/\partial W_\ell = \delta_\ell h_{\ell-1}^\top`,
-    :math:`\partial\mathcal L/\partial b_\ell = \delta_\ell`. No automatic differentiation is used.
+    :math:`\partial\mathcal L/\partial b_\ell = \delta_\ell`. For the squared loss
+    :math:`\ell = \tfrac12\lVert z_L - y\rVert^2` the output error is :math:`\delta_L = z_L - y`; for the
+    cross-entropy of the softmax it is :math:`\operatorname{softmax}(z_L) - y` (for a probability vector
+    :math:`y`, see :func:`softmax_cross_entropy`). No automatic differentiation is used.
 
     Parameters
     ----------
@@ -656,32 +774,23 @@ def mlp_backprop(weights, biases, x, y, activation: str = "relu") -> tuple[float
     y : array of shape (n_L,) or (batch, n_L)
     activation : {"relu", "tanh", "linear"}
         Applied on every layer but the last; ``relu'(0) = 0``.
+    loss : {"squared", "cross_entropy"}
 
     Returns
     -------
     loss : float
-        :math:`\tfrac12\sum_{\text{batch}}\lVert f(x_i) - y_i\rVert^2` (a sum over the batch, so a
-        batch of one equals the single-vector call).
+        The loss summed over the batch (so a batch of one equals the single-vector call).
     grads_W, grads_b : lists of arrays shaped like ``weights`` and ``biases``.
     """
-    Ws, bs, X, Y = _check_network(weights, biases, x, y, activation)
+    Ws, bs, X, Y = _check_network(weights, biases, x, y, activation, loss)
     phi, dphi = ACTIVATIONS[activation]
-    L = len(Ws)
-    hs, zs = [X], []
-    for ell in range(L):  # forward pass, storing every z_l and h_l (rows = batch)
-        z = hs[-1] @ Ws[ell].T + bs[ell]
-        zs.append(z)
-        hs.append(z if ell == L - 1 else phi(z))
-    residual = hs[-1] - Y
-    loss = 0.5 * float(np.sum(residual**2))
-    grads_W, grads_b = [None] * L, [None] * L
-    delta = residual  # delta_L
-    for ell in range(L - 1, -1, -1):  # backward pass
+    zs, hs = _forward_records(Ws, bs, X, phi)  # forward pass, storing every z_l and h_l
+    value, delta_L = LOSSES[loss](hs[-1], Y)
+    grads_W, grads_b = [None] * len(Ws), [None] * len(Ws)
+    for ell, delta in _errors(Ws, zs, delta_L, dphi):  # backward pass, one error at a time
         grads_W[ell] = delta.T @ hs[ell]  # sum over the batch of delta_l h_{l-1}^T
         grads_b[ell] = delta.sum(axis=0)
-        if ell > 0:
-            delta = (delta @ Ws[ell]) * dphi(zs[ell - 1])  # (W^T delta) ⊙ phi'(z)
-    return loss, grads_W, grads_b
+    return value, grads_W, grads_b
 
 
 class CheckpointStats(NamedTuple):
@@ -698,7 +807,7 @@ class CheckpointStats(NamedTuple):
 
 
 def mlp_backprop_checkpointed(weights, biases, x, y, activation: str = "relu", *,
-                              segment: int | None = None):
+                              segment: int | None = None, loss: str = "squared"):
     r"""The gradients of :func:`mlp_backprop`, storing only every ``segment``-th activation.
 
     The forward pass keeps the checkpoints :math:`h_0, h_k, h_{2k}, \dots`; the backward pass
@@ -710,7 +819,7 @@ def mlp_backprop_checkpointed(weights, biases, x, y, activation: str = "relu", *
     -------
     loss, grads_W, grads_b, stats : as :func:`mlp_backprop`, plus a :class:`CheckpointStats`.
     """
-    Ws, bs, X, Y = _check_network(weights, biases, x, y, activation)
+    Ws, bs, X, Y = _check_network(weights, biases, x, y, activation, loss)
     phi, dphi = ACTIVATIONS[activation]
     L = len(Ws)
     k = math.ceil(math.sqrt(L)) if segment is None else check_int("segment", segment, minimum=1)
@@ -728,8 +837,7 @@ def mlp_backprop_checkpointed(weights, biases, x, y, activation: str = "relu", *
         _, h = layer(ell, h)
         if (ell + 1) % k == 0 and ell + 1 < L:
             checkpoints[ell + 1] = h
-    residual = h - Y
-    loss = 0.5 * float(np.sum(residual**2))
+    value, residual = LOSSES[loss](h, Y)
     peak = len(checkpoints)
     grads_W, grads_b = [None] * L, [None] * L
     g = residual  # dL/d(output of the current segment); for the last layer, output = z_L
@@ -747,7 +855,7 @@ def mlp_backprop_checkpointed(weights, biases, x, y, activation: str = "relu", *
             grads_W[ell] = delta.T @ h_in
             grads_b[ell] = delta.sum(axis=0)
             g = delta @ Ws[ell]  # W_l^T delta_l = dL/dh_{l-1}
-    return loss, grads_W, grads_b, CheckpointStats(peak, evals, k)
+    return value, grads_W, grads_b, CheckpointStats(peak, evals, k)
 
 
 def preactivation_jacobians(weights, biases, x, activation: str = "relu") -> list[np.ndarray]:
