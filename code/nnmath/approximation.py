@@ -39,7 +39,7 @@ import torch
 from scipy.linalg import solve_banded
 from torch import nn
 
-from ._validate import check_array, check_callable, check_int, check_layers, check_real, check_rng
+from ._validate import check_array, check_callable, check_choice, check_int, check_layers, check_real, check_rng
 
 __all__ = [
     "random_features_error",
@@ -57,6 +57,8 @@ __all__ = [
     "shallow_lstsq_fit",
     "count_pieces",
     "sawtooth_l1_lower_bound",
+    "bump",
+    "sobolev_bumps",
     "FreeKnotFit",
     "free_knot_l1_fit",
     "sawtooth_following",
@@ -441,6 +443,53 @@ def sawtooth_l1_lower_bound(k: int, pieces: int) -> float:
     pieces = check_int("pieces", pieces, minimum=1)
     N = 2**k
     return max(0.0, (N - 2 * pieces - 2) / (8.0 * N))
+
+
+def bump(t, order: int = 0) -> np.ndarray:
+    r"""The bump :math:`\psi(t) = \exp\big(1 - 1/(1 - 4t^2)\big)` for :math:`|t| < \tfrac12`, 0 elsewhere, or a derivative.
+
+    :math:`\psi` is :math:`C^\infty`, supported in :math:`[-\tfrac12, \tfrac12]`, with :math:`\psi(0) = 1`.
+    With :math:`u = 1 - 4t^2` and :math:`\gamma = 1 - 1/u`: :math:`\psi' = \psi\gamma'`,
+    :math:`\psi'' = \psi(\gamma'^2 + \gamma'')`, :math:`\gamma' = -8t/u^2`, :math:`\gamma'' = -8/u^2 - 128t^2/u^3`.
+    ``order`` is 0, 1 or 2.
+    """
+    t = check_array("t", t)
+    order = check_choice("order", order, (0, 1, 2))
+    out = np.zeros_like(t)
+    inside = np.abs(t) < 0.5
+    ti = t[inside]
+    u = 1.0 - 4.0 * ti**2
+    psi = np.exp(1.0 - 1.0 / u)
+    g1 = -8.0 * ti / u**2
+    g2 = -8.0 / u**2 - 128.0 * ti**2 / u**3
+    out[inside] = [psi, psi * g1, psi * (g1**2 + g2)][order]
+    return out
+
+
+def _bump_constant(r: int) -> float:
+    r""":math:`c_\psi = 1 / \max_{j \le r} \lVert \psi^{(j)} \rVert_\infty`, the maxima taken on a fine grid."""
+    t = np.linspace(-0.5, 0.5, 200001)
+    return 1.0 / max(float(np.max(np.abs(bump(t, j)))) for j in range(r + 1))
+
+
+def sobolev_bumps(x, a, r: int) -> np.ndarray:
+    r"""The function :math:`f_a(x) = c_\psi N^{-r} \sum_{\alpha=0}^{N-1} a_\alpha\, \psi\big(N(x - x_\alpha)\big)` on :math:`[0, 1]`.
+
+    Here :math:`N` = ``len(a)``, :math:`x_\alpha = (\alpha + \tfrac12)/N` and :math:`c_\psi` is as in
+    :func:`_bump_constant`. For :math:`a \in [-1, 1]^N` the bumps have disjoint supports, so
+    :math:`\lVert f_a^{(j)} \rVert_\infty \le c_\psi N^{j - r} \lVert \psi^{(j)} \rVert_\infty \le 1` for
+    :math:`j \le r`: :math:`f_a` lies in the unit ball of :math:`W^{r,\infty}([0,1])`, and
+    :math:`f_a(x_\alpha) = c_\psi N^{-r} a_\alpha` (the shattering lemma of the chapter, with
+    :math:`d = 1`). ``r`` is 1 or 2.
+    """
+    x = _unit_interval("x", x)
+    a = check_array("a", a, ndim=1)
+    if a.size == 0 or np.any(np.abs(a) > 1.0):
+        raise ValueError("a must be a non-empty array with entries in [-1, 1]")
+    r = check_choice("r", r, (1, 2))
+    N = a.size
+    centers = (np.arange(N) + 0.5) / N
+    return _bump_constant(r) * N ** (-float(r)) * (bump(N * (x[..., None] - centers)) @ a)
 
 
 class FreeKnotFit(NamedTuple):
