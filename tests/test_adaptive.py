@@ -628,19 +628,19 @@ def _sign_descent_gap(make_opt, steps=80, seed=0):
 
 @pytest.mark.claim("prop-am-sign-descent")
 def test_adam_with_zero_betas_is_sign_descent():
-    """With beta1 = beta2 = 0 and eps = 0, torch's and nnmath's Adam iterates equal sign descent exactly."""
+    """With beta1 = beta2 = 0 and eps = 0, nnmath's Adam equals sign descent exactly and torch's to rounding (1e-15)."""
     torch = pytest.importorskip("torch")
-    assert _sign_descent_gap(lambda: optim.adam(lr=0.01, betas=(0.0, 0.0), eps=0.0)) == 0.0
+    assert _sign_descent_gap(lambda: optim.adam(lr=0.01, betas=(0.0, 0.0), eps=0.0), steps=300) == 0.0
     rng = np.random.default_rng(0)
     A = torch.tensor(np.diag(np.linspace(0.5, 5.0, 6)))
     p = torch.tensor(rng.standard_normal(6), requires_grad=True)
     y = p.detach().clone()
     ref = torch.optim.Adam([p], lr=0.01, betas=(0.0, 0.0), eps=0.0)
-    for _ in range(80):
+    for _ in range(300):
         p.grad = A @ p.detach()
         ref.step()
         y = y - 0.01 * torch.sign(A @ y)
-        assert torch.equal(p.detach(), y)
+        assert torch.allclose(p.detach(), y, rtol=0, atol=1e-15)
 
 
 @pytest.mark.claim("prop-am-sign-descent")
@@ -651,6 +651,40 @@ def test_adam_step_within_eps_bound_of_sign():
         opt = optim.adam(lr=0.1, betas=(0.0, 0.0), eps=eps)
         u, _ = opt.update(g, opt.init(np.zeros(4)), np.zeros(4))
         assert np.allclose(np.abs(u + 0.1 * np.sign(g)), 0.1 * eps / (np.abs(g) + eps), rtol=1e-5, atol=0)
+
+
+def _large_eps_deviation(claimed_factor):
+    """Largest |u + (lr/eps) m_hat| - (lr/eps) |m_hat| * claimed_factor(v_hat) over a torch Adam run with large eps."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    b1, b2, lr, eps = 0.9, 0.99, 0.1, 10.0
+    p = torch.zeros(5, dtype=torch.float64, requires_grad=True)
+    ref = torch.optim.Adam([p], lr=lr, betas=(b1, b2), eps=eps)
+    m = v = np.zeros(5)
+    worst = -np.inf
+    for t in range(1, 101):
+        g = rng.standard_normal(5) * np.array([1e-3, 0.1, 1.0, 5.0, 30.0])
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        before = p.detach().numpy().copy()
+        p.grad = torch.tensor(g)
+        ref.step()
+        u = p.detach().numpy() - before
+        dev = np.abs(u + lr / eps * m_hat) - lr / eps * np.abs(m_hat) * claimed_factor(np.sqrt(v_hat), eps)
+        worst = max(worst, np.max(np.abs(dev) / (lr / eps * np.abs(m_hat) + 1e-300)))
+    return worst
+
+
+@pytest.mark.claim("prop-am-sign-descent")
+def test_adam_large_eps_is_momentum_sgd():
+    """For any betas, torch's Adam step u satisfies |u + (lr/eps) m_hat| = (lr/eps)|m_hat| sqrt(v_hat)/(sqrt(v_hat) + eps) to 1e-9 relative."""
+    assert _large_eps_deviation(lambda r, eps: r / (r + eps)) < 1e-9
+
+
+def test_large_eps_check_rejects_a_wrong_factor():
+    """Negative control: the factor sqrt(v_hat)/eps (first-order expansion) or 0 (exact SGD) is rejected by the same check."""
+    assert _large_eps_deviation(lambda r, eps: r / eps) > 1e-6
+    assert _large_eps_deviation(lambda r, eps: 0.0 * r) > 1e-6
 
 
 def test_sign_descent_check_rejects_adam_with_memory():
