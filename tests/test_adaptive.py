@@ -799,3 +799,27 @@ def test_periodic_gradients_and_new_online_checks():
         online.run_projected(optim.sgd(lr=0.1), lambda t, x: x, 0.0, 3, return_grads=1)
     g = online.pushback_adversary(np.ones((2, 3)), centre=0.5)(1, np.array([0.0, 0.5, 1.0]))
     assert np.array_equal(g, [-1.0, 1.0, 1.0])
+
+
+def test_adamw_torch_form_equals_loshchilov_hutter_form():
+    """AdamW in torch's form with lr = alpha eta_t and weight_decay = lambda/alpha equals Loshchilov-Hutter's form with decay eta_t lambda."""
+    rng = np.random.default_rng(12)
+    alpha, lam, b1, b2, eps, K = 0.05, 0.3, 0.9, 0.999, 1e-8, 60
+    mult = schedules.warmup_cosine(K, lr_max=1.0, warmup_steps=5, lr_min=0.1)       # eta_t
+    grads = rng.standard_normal((K, 4))
+    x = y = rng.standard_normal(4)
+    opt = optim.adamw(lr=lambda k: alpha * mult[k], weight_decay=lam / alpha)
+    state = opt.init(x)
+    m = v = np.zeros(4)
+    for k in range(K):
+        u, state = opt.update(grads[k], state, x)
+        x = x + u
+        t = k + 1
+        m, v = b1 * m + (1 - b1) * grads[k], b2 * v + (1 - b2) * grads[k] ** 2
+        adam_dir = (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        y = y - mult[k] * (alpha * adam_dir + lam * y)
+        assert np.allclose(x, y, rtol=0, atol=1e-12)
+    # and the same lambda in both forms is a different method
+    z = rng.standard_normal(4)
+    same = optim.run(optim.adamw(lr=alpha, weight_decay=lam), lambda q: np.zeros_like(q), z, 10)[-1]
+    assert not np.allclose(same, (1 - lam) ** 10 * z)
