@@ -44,6 +44,28 @@ def test_digits_split_is_stratified_scaled_and_seeded():
     assert not np.array_equal(s.y_test, data.digits(seed=1).y_test)
 
 
+def test_threshold_classification_flips_labels_at_the_requested_rate():
+    """Labels equal 1{x ≥ 1/2} except for a fraction flip of them (within 4 s.e.), reproducibly."""
+    x, y = data.threshold_classification(50_000, flip=0.2, seed=0)
+    x2, y2 = data.threshold_classification(50_000, flip=0.2, seed=0)
+    assert np.array_equal(x, x2) and np.array_equal(y, y2) and y.dtype == bool
+    flipped = y != (x >= 0.5)
+    assert abs(flipped.mean() - 0.2) <= 4 * np.sqrt(0.2 * 0.8 / x.size)
+    assert not np.any(data.threshold_classification(1000, flip=0.0, seed=1)[1]
+                      != (data.threshold_classification(1000, flip=0.0, seed=1)[0] >= 0.5))
+
+
+def test_binary_classification_has_the_requested_conditional_probability():
+    """In each of four bins of x, the frequency of y = +1 matches the average of eta within 4 s.e."""
+    eta = lambda t: 0.5 + 0.4 * np.sin(np.pi * t)  # noqa: E731
+    x, y = data.binary_classification_1d(80_000, eta=eta, seed=2)
+    assert set(np.unique(y)) == {-1.0, 1.0} and x.min() >= -1 and x.max() <= 1
+    for lo in (-1.0, -0.5, 0.0, 0.5):
+        m = (x >= lo) & (x < lo + 0.5)
+        p = np.mean(y[m] == 1)
+        assert abs(p - np.mean(eta(x[m]))) <= 4 * np.sqrt(p * (1 - p) / m.sum())
+
+
 @pytest.mark.parametrize(
     "call, exc, name",
     [
@@ -56,6 +78,10 @@ def test_digits_split_is_stratified_scaled_and_seeded():
         (lambda: data.teacher_network(3, dim=2, depth=1.5, seed=0), TypeError, "depth"),
         (lambda: data.teacher_network(3, dim=2, activation="sigmoid", seed=0), ValueError, "activation"),
         (lambda: data.digits(test_fraction=1.5, seed=0), ValueError, "test_fraction"),
+        (lambda: data.threshold_classification(0, flip=0.1, seed=0), ValueError, "n"),
+        (lambda: data.threshold_classification(5, flip=1.5, seed=0), ValueError, "flip"),
+        (lambda: data.binary_classification_1d(5, eta=lambda t: 2 + 0 * t, seed=0), ValueError, "eta"),
+        (lambda: data.binary_classification_1d(5, eta=0.5, seed=0), TypeError, "eta"),
     ],
 )
 def test_bad_input_names_the_argument(call, exc, name):

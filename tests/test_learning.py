@@ -1,9 +1,18 @@
-"""Tests of nnmath.learning: the statements of the chapter *Learning problems*."""
+"""Tests of nnmath.learning: the statements of the chapter *Learning problems*.
+
+Every claim test compares with a reference that does not share the formula under test (finite
+differences, exact rational arithmetic, scikit-learn, scipy, closed forms derived by hand, Monte
+Carlo with standard errors from independent replicates) and keeps a negative control: a plausible
+wrong variant, named for the mistake, that the same check must reject.
+"""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
+from scipy.optimize import minimize_scalar
 from sklearn.linear_model import Ridge
 
 from nnmath import data, learning
@@ -14,21 +23,195 @@ def _fit(degree, lam=0.0):
 
 
 X_TEST = np.linspace(-1, 1, 101)
+# E Var f*(X) for f*(x) = sin(pi x) + x/2 and X ~ U[-1, 1], by hand: f* is odd, so its mean is 0, and
+# E sin^2(pi X) = 1/2, E[X sin(pi X)] = int_0^1 x sin(pi x) dx = 1/pi, E[X^2/4] = 1/12.
+VAR_F_STAR = 0.5 + 1 / np.pi + 1 / 12
+
+
+def _within(estimates, value, k=4.0):
+    """True if the mean of independent replicate estimates is within k standard errors of value."""
+    estimates = np.asarray(estimates, dtype=float)
+    se = estimates.std(ddof=1) / np.sqrt(estimates.size)
+    return abs(estimates.mean() - value) <= k * se
+
+
+def _finite_difference_gradient(f, w, h=1e-5):
+    """Central differences, exact up to rounding for the quadratic objectives used here."""
+    g = np.zeros_like(w)
+    for j in range(w.size):
+        e = np.zeros_like(w)
+        e[j] = h
+        g[j] = (f(w + e) - f(w - e)) / (2 * h)
+    return g
+
+
+# --------------------------------------------------------------------------- risk and Bayes predictor
+def _wrong_risk_without_noise(f):
+    """Mistake: the risk of f taken to be its squared distance to f* (forgets the Bayes risk)."""
+    return learning.population_risk(f, noise_std=0.0)
+
+
+@pytest.mark.claim("prop-lp-regression-function")
+def test_risk_is_bayes_risk_plus_squared_distance_to_regression_function():
+    """For predictors f, the risk equals σ² + E(f − f*)², measured by Monte Carlo on noisy labels within 4 s.e."""
+    rng = np.random.default_rng(12)
+    x = rng.uniform(-1, 1, 400_000)
+    y = data.default_target(x) + 0.3 * rng.standard_normal(x.size)
+
+    def agrees(formula, f):
+        loss = (f(x) - y) ** 2
+        return abs(loss.mean() - formula(f)) <= 4 * loss.std() / np.sqrt(x.size)
+
+    for f in (np.zeros_like, np.sin, lambda t: t**3):
+        assert agrees(lambda g: learning.population_risk(g, noise_std=0.3), f)
+        assert not agrees(_wrong_risk_without_noise, f)  # negative control
+    # the regression function itself attains the Bayes risk sigma^2
+    assert learning.population_risk(data.default_target, noise_std=0.3) == pytest.approx(0.09)
+
+
+def test_population_risk_is_exact_for_polynomials():
+    """Gauss–Legendre quadrature gives E(x²)² = 1/5 on U[-1, 1] and adds σ²."""
+    assert learning.population_risk(lambda t: t**2, target=np.zeros_like, noise_std=0.5) == pytest.approx(0.2 + 0.25)
+
+
+# --------------------------------------------------------------------------- finite class and ERM
+def _wrong_threshold_risk_missing_factor(thresholds, flip):
+    """Mistake: R(h_θ) = η + |θ − 1/2| (forgets that a flipped label can make a mistake right)."""
+    return flip + np.abs(np.asarray(thresholds) - 0.5)
+
+
+@pytest.mark.claim("prop-lp-finite-class")
+def test_threshold_risk_formula_matches_monte_carlo():
+    """The exact 0-1 risk η + (1 − 2η)|θ − 1/2| of each threshold classifier agrees with Monte Carlo within 4 s.e."""
+    thetas, flip = np.linspace(0, 1, 11), 0.2
+    x, y = data.threshold_classification(200_000, flip=flip, seed=3)
+    errors = (x[:, None] >= thetas[None, :]) != y[:, None]
+    mc, se = errors.mean(axis=0), errors.std(axis=0) / np.sqrt(x.size)
+
+    def agrees(formula):
+        return np.all(np.abs(mc - formula(thetas, flip)) <= 4 * se + 1e-12)
+
+    assert agrees(learning.threshold_risk)
+    assert not agrees(_wrong_threshold_risk_missing_factor)  # negative control
+
+
+def _reference_deviations(thetas, n, flip, n_trials, seed):
+    """Replays the samples of finite_class_deviation and takes the sup over every threshold by a loop."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_trials):
+        x, y = data.threshold_classification(n, flip=flip, seed=rng)
+        devs = []
+        for theta in thetas:
+            empirical = np.mean((x >= theta) != y)
+            exact = flip + (1 - 2 * flip) * abs(theta - 0.5)
+            devs.append(abs(empirical - exact))
+        out.append(max(devs))
+    return np.array(out)
+
+
+def _wrong_sup_over_half_the_class(thetas, *, n, flip, n_trials, seed):
+    """Mistake: the supremum taken over every other member of the class only."""
+    rng = np.random.default_rng(seed)
+    risk = learning.threshold_risk(thetas, flip)
+    out = np.empty(n_trials)
+    for t in range(n_trials):
+        x, y = data.threshold_classification(n, flip=flip, seed=rng)
+        emp = ((x[:, None] >= thetas[None, :]) != y[:, None]).mean(axis=0)
+        out[t] = np.max(np.abs(emp - risk)[::2])
+    return out
+
+
+@pytest.mark.claim("prop-lp-finite-class")
+def test_uniform_deviation_is_the_supremum_over_the_whole_class():
+    """The sampled uniform deviation equals a loop over all thresholds on the replayed samples; a sup over half the class is caught."""
+    thetas, kw = np.linspace(0, 1, 21), dict(n=60, flip=0.2, n_trials=200, seed=4)
+    ref = _reference_deviations(thetas, **kw)
+    assert np.allclose(learning.finite_class_deviation(thetas, **kw).deviation, ref, atol=1e-12)
+    assert not np.allclose(_wrong_sup_over_half_the_class(thetas, **kw), ref, atol=1e-12)  # negative control
+
+
+@pytest.mark.claim("prop-lp-finite-class")
+def test_finite_class_deviation_bound_holds_with_probability_one_minus_delta():
+    """The uniform deviation exceeds the Hoeffding–union bound in at most a fraction δ of samples, and the bound is near tight for one classifier."""
+    delta = 0.05
+    # the chapter's class: 21 thresholds, n = 200
+    thetas, n = np.linspace(0, 1, 21), 200
+    dev = learning.finite_class_deviation(thetas, n=n, flip=0.2, n_trials=2000, seed=0).deviation
+    bound = np.sqrt(np.log(2 * len(thetas) / delta) / (2 * n))
+    assert np.mean(dev > bound) <= delta
+    # near the worst case: a single classifier of risk 1/2, where Hoeffding is closest to exact
+    dev1 = learning.finite_class_deviation(np.array([0.5]), n=n, flip=0.5, n_trials=4000, seed=1).deviation
+    bound1 = np.sqrt(np.log(2 / delta) / (2 * n))
+
+    def holds(b):
+        freq = np.mean(dev1 > b)
+        return freq <= delta + 4 * np.sqrt(delta * (1 - delta) / dev1.size)
+
+    assert holds(bound1)
+    assert np.quantile(dev1, 1 - delta) / bound1 >= 0.65  # tightness ratio of the bound
+    assert not holds(bound1 / 2)  # negative control: a bound off by a factor 2 fails
+
+
+@pytest.mark.claim("lem-lp-erm-excess")
+def test_erm_excess_risk_is_below_twice_the_uniform_deviation():
+    """In every sample, the excess risk of the empirical risk minimizer is at most twice the uniform deviation, and the factor 2 is needed."""
+    draws = learning.finite_class_deviation(np.linspace(0, 1, 41), n=50, flip=0.3, n_trials=1000, seed=1)
+    assert np.all(draws.excess <= 2 * draws.deviation + 1e-12)
+    ratio = np.max(draws.excess / (2 * draws.deviation))
+    assert ratio >= 0.7  # tightness of the constant
+    assert np.any(draws.excess > draws.deviation + 1e-12)  # negative control: the bound with factor 1 fails
+
+
+# --------------------------------------------------------------------------- bias and variance
+def _mean_estimator_replicates(n_rep=200, n=5, sigma=1.0, trials=20, seed=21):
+    x_test = -1 + (2 * np.arange(400) + 1) / 400  # midpoint rule for E over X ~ U[-1, 1]
+    rng = np.random.default_rng(seed)
+    return [learning.bias_variance(_fit(0), n_train=n, n_trials=trials, noise_std=sigma, x_test=x_test,
+                                   n_batches=2, seed=rng) for _ in range(n_rep)]
 
 
 @pytest.mark.claim("thm-lp-bias-variance")
-@pytest.mark.parametrize("degree", [1, 3, 7])
-def test_bias_variance_terms_add_up_to_the_measured_risk(degree):
-    """The Monte Carlo risk on fresh labels equals bias² + variance + σ² within three standard errors."""
-    bv = learning.bias_variance(_fit(degree), n_train=30, n_trials=400, noise_std=0.3, x_test=X_TEST, seed=1)
-    assert abs(bv.risk - bv.total) <= 3 * bv.gap_stderr
-    # the check can fail: leaving out the noise term is detected
-    assert abs(bv.risk - (bv.bias2 + bv.variance)) > 10 * bv.gap_stderr
+def test_mean_estimator_terms_and_risk_match_closed_forms():
+    """For the sample mean, bias² = Var f*(X), variance = (Var f*(X) + σ²)/n and the fresh-label risk = their sum + σ², each within 4 s.e."""
+    n, sigma, trials = 5, 1.0, 20
+    reps = _mean_estimator_replicates(n=n, sigma=sigma, trials=trials)
+    bias2 = [r.bias2 for r in reps]
+    var = [r.variance for r in reps]
+    risk = [r.risk for r in reps]
+    B, V = VAR_F_STAR, (VAR_F_STAR + sigma**2) / n
+    assert _within(bias2, B) and _within(var, V) and _within(risk, B + V + sigma**2)
+    # negative controls: each wrong variant is rejected by the same check
+    assert not _within(var, VAR_F_STAR / n)  # _wrong_variance_without_noise
+    assert not _within(bias2, B + sigma**2)  # _wrong_bias_is_var_y
+    assert not _within(risk, B + sigma**2)  # _wrong_decomposition_without_variance
+    assert not _within(risk, B + V)  # _wrong_decomposition_without_noise
+    plug_in = [r.bias2 + r.variance / trials for r in reps]  # _wrong_plug_in_bias (not debiased)
+    assert not _within(plug_in, B)
 
 
-@pytest.mark.claim("thm-lp-bias-variance")
+def test_bias_plus_variance_is_the_mean_squared_error_identically():
+    """bias² + variance equals the average squared distance of the fits from f* to rounding (an identity), and risk − mse estimates σ²."""
+    bv = learning.bias_variance(_fit(3), n_train=30, n_trials=200, noise_std=0.3, x_test=X_TEST, seed=1)
+    mse = np.mean((bv.predictions - data.default_target(X_TEST)) ** 2)
+    assert bv.bias2 + bv.variance == pytest.approx(mse, rel=1e-12)
+    assert bv.mse == pytest.approx(mse, rel=1e-12)
+    assert abs(bv.risk - bv.total) <= 4 * bv.noise_stderr
+    assert abs(bv.risk - (bv.bias2 + bv.variance)) > 10 * bv.noise_stderr  # the noise term is measured
+
+
+def test_batch_standard_errors_cover_the_spread_over_seeds():
+    """The batch standard errors of bias² and variance are not smaller than the spread of the estimates over seeds."""
+    runs = [learning.bias_variance(_fit(1), n_train=30, n_trials=100, noise_std=0.3, x_test=X_TEST, seed=s)
+            for s in range(12)]
+    for field in ("bias2", "variance"):
+        spread = np.std([getattr(r, field) for r in runs], ddof=1)
+        reported = np.mean([getattr(r, field + "_stderr") for r in runs])
+        assert 0.5 * spread <= reported <= 3 * spread
+
+
 def test_bias_falls_and_variance_grows_with_degree():
-    """Across odd degrees 1 to 7, bias² falls from 1 to 5 and variance grows from 3 to 7: the risk is U-shaped."""
+    """Across odd degrees 1 to 7, bias² falls from 1 to 5 and variance grows from 3 to 7; the risk is smallest in between."""
     res = [learning.bias_variance(_fit(p), n_train=30, n_trials=400, noise_std=0.3, x_test=X_TEST, seed=2)
            for p in (1, 3, 5, 7)]
     bias2 = [r.bias2 for r in res]
@@ -40,42 +223,64 @@ def test_bias_falls_and_variance_grows_with_degree():
     assert 0 < best < len(risk) - 1
 
 
+# --------------------------------------------------------------------------- ridge
+def _wrong_ridge_lambda_not_scaled_by_n(Phi, y, lam):
+    """Mistake: (ΦᵀΦ + λI)⁻¹Φᵀy, the minimizer of ‖Φw − y‖² + λ‖w‖² rather than of the averaged objective."""
+    return np.linalg.solve(Phi.T @ Phi + lam * np.eye(Phi.shape[1]), Phi.T @ y)
+
+
 @pytest.mark.claim("prop-lp-ridge")
-def test_ridge_matches_scikit_learn_and_the_normal_equations():
-    """The ridge estimator equals scikit-learn's Ridge(alpha = nλ) and zeroes the gradient of the objective."""
+def test_ridge_matches_scikit_learn_and_zeroes_the_finite_difference_gradient():
+    """The ridge estimator equals scikit-learn's Ridge(alpha = nλ) and zeroes a finite-difference gradient of the objective."""
     rng = np.random.default_rng(3)
-    Phi, y = rng.standard_normal((30, 6)), rng.standard_normal(30)
-    lam = 0.07
-    w = learning.ridge(Phi, y, lam)
-    ref = Ridge(alpha=30 * lam, fit_intercept=False, solver="cholesky").fit(Phi, y).coef_
-    np.testing.assert_allclose(w, ref, rtol=1e-10, atol=1e-12)
-    grad = 2 / 30 * Phi.T @ (Phi @ w - y) + 2 * lam * w
-    np.testing.assert_allclose(grad, 0, atol=1e-12)
+    n, lam = 30, 0.07
+    Phi, y = rng.standard_normal((n, 6)), rng.standard_normal(n)
+    ref = Ridge(alpha=n * lam, fit_intercept=False, solver="cholesky").fit(Phi, y).coef_
+
+    def J(w):
+        return np.mean((Phi @ w - y) ** 2) + lam * w @ w
+
+    def passes(estimator):
+        w = estimator(Phi, y, lam)
+        return np.allclose(w, ref, rtol=1e-10, atol=1e-12) and np.allclose(
+            _finite_difference_gradient(J, w), 0, atol=1e-8)
+
+    assert passes(learning.ridge)
+    assert not passes(_wrong_ridge_lambda_not_scaled_by_n)  # negative control
+
+
+def _wrong_variance_shrink_not_squared(Phi, sigma, lams):
+    n = Phi.shape[0]
+    s = np.linalg.svd(Phi, compute_uv=False)
+    return np.array([sigma**2 * np.sum(s**2 / (s**2 + n * lam)) / n for lam in lams])
 
 
 @pytest.mark.claim("thm-lp-ridge-bias-variance")
 def test_fixed_design_ridge_formulas_match_monte_carlo():
-    """Bias² and variance of ridge in the fixed-design model equal their closed forms (Monte Carlo, 4 s.e.)."""
+    """Bias² and variance of ridge in the fixed-design model equal their closed forms within 4 s.e. of independent replicates."""
     rng = np.random.default_rng(4)
     n, p, sigma = 40, 10, 0.5
     Phi = rng.standard_normal((n, p))
     w_star = rng.standard_normal(p)
     lams = np.array([0.0, 0.01, 0.1, 1.0])
     bias2, var = learning.ridge_fixed_design(Phi, w_star, sigma, lams)
-    T = 4000
-    noise = sigma * rng.standard_normal((T, n))
+    wrong_var = _wrong_variance_shrink_not_squared(Phi, sigma, lams)
+    R, T = 100, 40  # R independent replicates of T noise draws
+    noise = sigma * rng.standard_normal((R, T, n))
     for k, lam in enumerate(lams):
-        H = Phi @ np.linalg.solve(Phi.T @ Phi + n * lam * np.eye(p), Phi.T)  # hat matrix
-        preds = (Phi @ w_star)[None, :] @ H.T + noise @ H.T
-        mean = preds.mean(axis=0)
-        np.testing.assert_allclose(np.mean((mean - Phi @ w_star) ** 2), bias2[k], rtol=0.05, atol=1e-3)
-        per = np.mean((preds - mean) ** 2, axis=1)
-        assert abs(per.mean() - var[k]) <= 4 * per.std(ddof=1) / np.sqrt(T) + 1e-12
+        H = Phi @ np.linalg.pinv(Phi.T @ Phi + n * lam * np.eye(p)) @ Phi.T  # hat matrix, built directly
+        D = (Phi @ w_star) @ H.T - Phi @ w_star + noise @ H.T  # (R, T, n) deviations from Phi w*
+        S1, S2 = D.sum(axis=1), (D**2).sum(axis=1)
+        b_hat = np.mean((S1**2 - S2) / (T * (T - 1)), axis=1)  # unbiased, per replicate
+        v_hat = np.mean((S2 - S1**2 / T) / (T - 1), axis=1)
+        assert _within(b_hat, bias2[k]) and _within(v_hat, var[k])
+        if lam >= 0.1:  # where the shrink factors are far from 1 (at lam = 0 both variants coincide)
+            assert not _within(v_hat, wrong_var[k])  # negative control
 
 
 @pytest.mark.claim("thm-lp-ridge-bias-variance")
 def test_ridge_bias_increases_and_variance_decreases_in_lambda():
-    """In the fixed-design model, bias² is non-decreasing and variance non-increasing in λ; at λ = 0 variance is σ²p/n."""
+    """In the fixed-design model, bias² is non-decreasing and variance non-increasing in λ; at λ = 0 variance is σ²r/n."""
     rng = np.random.default_rng(5)
     Phi, w_star = rng.standard_normal((30, 8)), rng.standard_normal(8)
     lams = np.geomspace(1e-4, 1e2, 60)
@@ -85,17 +290,248 @@ def test_ridge_bias_increases_and_variance_decreases_in_lambda():
     assert np.all(np.diff(bias2) >= -1e-15) and np.all(np.diff(var) <= 1e-15)
 
 
+# --------------------------------------------------------------------------- gradient descent and early stopping
+def _wrong_gd_missing_factor_2(Phi, y, lr, steps):
+    """Mistake: the gradient of (1/n)‖Φw − y‖² written without its factor 2."""
+    n, p = Phi.shape
+    W = np.zeros((steps + 1, p))
+    for t in range(steps):
+        W[t + 1] = W[t] - lr * (1.0 / n) * Phi.T @ (Phi @ W[t] - y)
+    return W
+
+
+def _is_gradient_descent(path, Phi, y, lr):
+    """Every step of the path is −lr times a finite-difference gradient of the empirical risk."""
+    def risk(w):
+        return np.mean((Phi @ w - y) ** 2)
+    return all(np.allclose(path[t + 1] - path[t], -lr * _finite_difference_gradient(risk, path[t]), atol=1e-8)
+               for t in range(len(path) - 1))
+
+
 @pytest.mark.claim("prop-lp-gd-filter")
-@pytest.mark.parametrize("t", [0, 1, 7, 200])
+@pytest.mark.parametrize("t", [1, 7, 200])
 def test_gradient_descent_iterates_are_a_spectral_filter(t):
-    """Gradient descent from zero on least squares equals the spectral-filter formula at every step."""
+    """Gradient descent from zero (each step checked against a finite-difference gradient) equals the spectral-filter formula."""
     rng = np.random.default_rng(6)
     Phi, y = rng.standard_normal((25, 6)), rng.standard_normal(25)
     lr = 0.9 * 25 / (2 * np.linalg.norm(Phi, 2) ** 2)
     path = learning.gd_least_squares(Phi, y, lr, t)
+    assert _is_gradient_descent(path, Phi, y, lr)
+    assert not _is_gradient_descent(_wrong_gd_missing_factor_2(Phi, y, lr, t), Phi, y, lr)  # negative control
     np.testing.assert_allclose(path[t], learning.gd_spectral_filter(Phi, y, lr, t), rtol=1e-9, atol=1e-12)
 
 
+def _filter_factors(Phi, lr, times):
+    n = Phi.shape[0]
+    s = np.linalg.svd(Phi, compute_uv=False)
+    return 1 - (1 - 2 * lr * s[None, :] ** 2 / n) ** np.asarray(times)[:, None]
+
+
+def _in_unit_interval_and_non_decreasing(G):
+    return bool(np.all(G >= -1e-15) and np.all(G <= 1 + 1e-15) and np.all(np.diff(G, axis=0) >= -1e-15))
+
+
+@pytest.mark.claim("prop-lp-gd-filter")
+def test_filter_factors_lie_in_unit_interval_and_increase_only_for_small_steps():
+    """For η ≤ n/(2s₁²) every filter factor lies in [0, 1] and is non-decreasing in t; for n/(2s₁²) < η < n/s₁² some factor exceeds 1."""
+    rng = np.random.default_rng(10)
+    Phi = rng.standard_normal((25, 6))
+    n, s1 = 25, np.linalg.norm(Phi, 2)
+    times = np.arange(0, 60)
+    for lr in (0.1 * n / (2 * s1**2), n / (2 * s1**2)):
+        assert _in_unit_interval_and_non_decreasing(_filter_factors(Phi, lr, times))
+    # negative control: the earlier (false) statement allowed every eta < n / s1^2
+    G = _filter_factors(Phi, 0.75 * n / s1**2, times)
+    assert not _in_unit_interval_and_non_decreasing(G) and G.max() > 1.1
+    assert np.all(np.abs(G[-1] - 1) < 1e-6)  # ... although the factors still converge to one
+
+
+def test_gradient_descent_converges_to_least_squares():
+    """With a step below n/s₁², the gradient-descent path tends to the least-squares solution (ridge at λ = 0)."""
+    rng = np.random.default_rng(7)
+    Phi, y = rng.standard_normal((25, 4)), rng.standard_normal(25)
+    lr = 0.9 * 25 / np.linalg.norm(Phi, 2) ** 2
+    np.testing.assert_allclose(learning.gd_least_squares(Phi, y, lr, 3000)[-1], learning.ridge(Phi, y, 0.0),
+                               atol=1e-8)
+
+
+def _exact_factor_bounds(k_max=64, t_max=40):
+    """Exact rationals: for a = k/k_max and t = 1..t_max, the GD factor g = 1 − (1 − a)^t and u = a t."""
+    rows = []
+    for k in range(1, k_max + 1):
+        a = Fraction(k, k_max)
+        for t in range(1, t_max + 1):
+            rows.append((a, t, 1 - (1 - a) ** t, a * t))
+    return rows
+
+
+@pytest.mark.claim("prop-lp-filter-ridge")
+def test_filter_ridge_two_sided_bound_in_exact_arithmetic():
+    """u/(1+u) ≤ 1 − (1−a)ᵗ ≤ 2u/(1+u) exactly for a ∈ (0, 1], u = at; both constants are attained or approached."""
+    rows = _exact_factor_bounds()
+    assert all(u / (1 + u) <= g <= 2 * u / (1 + u) for _, _, g, u in rows)
+    upper_ratio = max(g / (2 * u / (1 + u)) for _, _, g, u in rows)
+    lower_ratio = min(g / (u / (1 + u)) for _, _, g, u in rows)
+    assert upper_ratio == 1  # attained at a = 1, t = 1
+    assert lower_ratio <= Fraction(102, 100)  # approached as u -> 0
+    # negative controls: a smaller upper constant, or ridge matched at lambda = 1/(4 eta t), is violated
+    assert not all(g <= Fraction(3, 2) * u / (1 + u) for _, _, g, u in rows)  # _wrong_upper_constant_1_5
+    assert not all(2 * u / (1 + 2 * u) <= g for _, _, g, u in rows)  # _wrong_match_lambda_quarter
+    # ... and the match lambda = 1/(eta t) of the earlier exercise is valid but, for small u, loose by a factor 2
+    assert min(g / (u / (u + 2)) for _, _, g, u in rows if u <= Fraction(1, 8)) >= Fraction(19, 10)
+
+
+def _gd_fixed_design_by_iteration(Phi, w_star, sigma, lr, t):
+    """Bias² and variance from the hat matrix H_t of t gradient steps, built by iterating the update on fits."""
+    n = Phi.shape[0]
+    H = np.zeros((n, n))
+    K = Phi @ Phi.T
+    for _ in range(t):
+        H = H - lr * (2 / n) * K @ (H - np.eye(n))
+    f = Phi @ w_star
+    return np.sum((H @ f - f) ** 2) / n, sigma**2 * np.sum(H**2) / n
+
+
+@pytest.mark.claim("prop-lp-filter-ridge")
+def test_early_stopping_risk_is_at_most_four_times_ridge_and_tight():
+    """Fixed design: GD at t has bias² ≤ ridge bias² and variance ≤ 4 × ridge variance at λ = 1/(2ηt); the 4 is attained."""
+    rng = np.random.default_rng(11)
+    n, p, sigma = 30, 8, 0.5
+    Phi, w_star = rng.standard_normal((n, p)), rng.standard_normal(p)
+    lr = n / (2 * np.linalg.norm(Phi, 2) ** 2)
+    times = np.array([1, 3, 10, 40])
+    b_gd, v_gd = learning.gd_fixed_design(Phi, w_star, sigma, lr, times)
+    for k, t in enumerate(times):
+        b_it, v_it = _gd_fixed_design_by_iteration(Phi, w_star, sigma, lr, int(t))
+        assert b_gd[k] == pytest.approx(b_it, rel=1e-8) and v_gd[k] == pytest.approx(v_it, rel=1e-8)
+    b_r, v_r = learning.ridge_fixed_design(Phi, w_star, sigma, 1 / (2 * lr * times))
+    assert np.all(b_gd <= b_r + 1e-15) and np.all(v_gd <= 4 * v_r + 1e-15)
+    # the worst case: orthogonal design with equal singular values, eta = n/(2 s^2), t = 1, w* = 0
+    Q = np.linalg.qr(rng.standard_normal((n, p)))[0] * 3.0
+    lr_q = n / (2 * 9.0)
+    _, v1 = learning.gd_fixed_design(Q, np.zeros(p), sigma, lr_q, [1])
+    _, vr = learning.ridge_fixed_design(Q, np.zeros(p), sigma, [1 / (2 * lr_q)])
+    assert v1[0] / vr[0] == pytest.approx(4.0, rel=1e-12)  # tightness: a claimed factor 2 would fail here
+    assert not v1[0] <= 2 * vr[0]
+
+
+# --------------------------------------------------------------------------- interpolation in fixed design
+def _wrong_fixed_design_identity_gram(x, degree, lam, noise_std):
+    """Mistake: the variance with the identity instead of the Legendre Gram matrix diag(1/(2j+1))."""
+    Phi = learning.legendre_features(x, degree)
+    n, q = Phi.shape
+    A = np.linalg.pinv(Phi) if lam == 0 else np.linalg.solve(Phi.T @ Phi + n * lam * np.eye(q), Phi.T)
+    return noise_std**2 * np.sum(A**2)
+
+
+@pytest.mark.parametrize("lam", [0.0, 1e-3])
+def test_fixed_design_polynomial_risk_matches_monte_carlo(lam):
+    """With the inputs fixed, the exact bias² and variance of polynomial ridge agree with Monte Carlo over label noise (4 s.e.)."""
+    x = np.linspace(-1, 1, 12)
+    sigma = 0.3
+    bias2, var = learning.polynomial_fixed_design_risk(x, 11, lam, noise_std=sigma)
+    rng = np.random.default_rng(13)
+    Phi = learning.legendre_features(x, 11)
+    W = [learning.ridge(Phi, data.default_target(x) + sigma * rng.standard_normal(x.size), lam) for _ in range(3000)]
+    risks = learning.legendre_population_risk(np.array(W), noise_std=0.0)  # squared distance to f*, per draw
+    assert _within(risks, bias2 + var)
+    assert not _within(risks, bias2 + _wrong_fixed_design_identity_gram(x, 11, lam, sigma))  # negative control
+
+
+# --------------------------------------------------------------------------- classification
+def _eta(x):
+    return 1 / (1 + np.exp(-3 * np.sin(2 * np.pi * x)))
+
+
+def _wrong_excess_unweighted(score, eta, nodes=2000):
+    """Mistake: the excess risk taken as the probability of disagreeing with the Bayes classifier."""
+    t = -1 + (2 * np.arange(nodes) + 1) / nodes
+    return float(np.mean(np.sign(score(t)) != np.sign(2 * eta(t) - 1)))
+
+
+@pytest.mark.claim("thm-lp-bayes-classifier")
+def test_excess_classification_risk_formula_matches_monte_carlo():
+    """R(sign f) − R* = E|2η − 1| 1{sign f ≠ h*}: Monte Carlo 0-1 risks minus the Bayes risk agree within 4 s.e."""
+    x, y = data.binary_classification_1d(400_000, eta=_eta, seed=14)
+    t = -1 + (2 * np.arange(20000) + 1) / 20000
+    bayes_risk = np.mean(np.minimum(_eta(t), 1 - _eta(t)))  # R* = E min(eta, 1 - eta)
+    for score in (lambda s: s, lambda s: np.sin(2 * np.pi * s), lambda s: np.cos(3 * s), lambda s: s - 0.3):
+        mistakes = np.sign(score(x)) != y
+        mc, se = mistakes.mean(), mistakes.std() / np.sqrt(x.size)
+
+        def agrees(excess):
+            return abs(mc - bayes_risk - excess(score, _eta)) <= 4 * se + 1e-4  # + midpoint-rule error
+
+        assert agrees(learning.classification_excess_risk)
+        if score(0.3) != np.sin(2 * np.pi * 0.3):  # the Bayes classifier itself has excess 0 either way
+            assert not agrees(_wrong_excess_unweighted)  # negative control
+    # the Bayes classifier sign(2 eta - 1) has excess 0, so no classifier beats it
+    assert learning.classification_excess_risk(lambda s: 2 * _eta(s) - 1, _eta) == 0.0
+
+
+def _perceptron_conditional_risk(eta, alpha):
+    """A loss that is not calibrated: φ(z) = max(0, −z), whose conditional risk is minimal at α = 0."""
+    return eta * max(0.0, -alpha) + (1 - eta) * max(0.0, alpha)
+
+
+@pytest.mark.claim("prop-lp-calibration")
+def test_surrogate_minimizers_have_the_sign_of_the_bayes_classifier():
+    """Numerical minimizers of the logistic and hinge conditional risks equal the closed forms and have the sign of 2η − 1."""
+    etas = np.array([0.02, 0.1, 0.3, 0.45, 0.55, 0.7, 0.9, 0.98])
+    for loss in ("logistic", "hinge"):
+        closed = learning.surrogate_minimizer(loss, etas)
+        for eta, a_closed in zip(etas, closed):
+            res = minimize_scalar(lambda a: float(learning.conditional_surrogate_risk(loss, eta, a)),
+                                  bounds=(-20, 20), method="bounded", options={"xatol": 1e-10})
+            assert np.sign(res.x) == np.sign(2 * eta - 1)
+            assert float(learning.conditional_surrogate_risk(loss, eta, a_closed)) <= res.fun + 1e-9
+            if loss == "logistic":
+                assert a_closed == pytest.approx(res.x, abs=1e-6)
+                assert not a_closed / 2 == pytest.approx(res.x, abs=1e-6)  # _wrong_half_log_odds
+    # negative control: the perceptron loss is convex but not calibrated; its minimizer is 0 for every eta
+    for eta in etas:
+        res = minimize_scalar(lambda a: _perceptron_conditional_risk(eta, a), bounds=(-20, 20), method="bounded")
+        assert abs(res.x) < 1e-4 and np.sign(round(res.x, 4)) != np.sign(2 * eta - 1)
+
+
+@pytest.mark.claim("thm-lp-comparison")
+def test_comparison_inequalities_hold_pointwise_and_are_tight():
+    """|2η−1|·1{wrong sign} ≤ C_η(α) − C*_η (hinge) and (2η−1)²/2·1{wrong sign} ≤ C_η(α) − C*_η (logistic), with ratios near 1."""
+    etas = np.linspace(0.001, 0.999, 999)[:, None]
+    alphas = np.concatenate([-np.geomspace(1e-6, 10, 200), np.geomspace(1e-6, 10, 200)])[None, :]
+    wrong = np.sign(alphas) != np.sign(2 * etas - 1)
+    excess01 = np.abs(2 * etas - 1) * wrong
+    # hinge: C* = 1 - |2 eta - 1| (by hand)
+    ex_h = learning.conditional_surrogate_risk("hinge", etas, alphas) - (1 - np.abs(2 * etas - 1))
+    assert np.all(excess01 <= ex_h + 1e-12)
+    assert np.max(np.where(wrong, excess01 / np.maximum(ex_h, 1e-300), 0)) >= 0.999  # tight
+    assert not np.all(excess01 <= 0.5 * ex_h + 1e-12)  # negative control: _wrong_hinge_factor_half
+    # logistic: C* = binary entropy in nats (by hand)
+    H = -(etas * np.log(etas) + (1 - etas) * np.log(1 - etas))
+    ex_l = learning.conditional_surrogate_risk("logistic", etas, alphas) - H
+    psi = (2 * etas - 1) ** 2 / 2 * wrong
+    assert np.all(psi <= ex_l + 1e-12)
+    assert np.max(np.where(wrong & (np.abs(2 * etas - 1) > 1e-3), psi / np.maximum(ex_l, 1e-300), 0)) >= 0.99
+    assert not np.all((2 * etas - 1) ** 2 * wrong <= ex_l + 1e-12)  # negative control: _wrong_without_half
+
+
+def test_fit_linear_classifier_minimizes_its_objective():
+    """Logistic: the Newton solution zeroes a finite-difference gradient; hinge: no random perturbation lowers the objective."""
+    x, y = data.binary_classification_1d(200, eta=_eta, seed=15)
+    Phi, lam = learning.legendre_features(x, 5), 1e-3
+    w = learning.fit_linear_classifier(Phi, y, loss="logistic", lam=lam)
+
+    def J(loss):
+        return lambda v: float(np.mean(getattr(learning, loss + "_loss")(y * (Phi @ v))) + lam * v @ v)
+
+    assert np.allclose(_finite_difference_gradient(J("logistic"), w), 0, atol=1e-7)
+    wh = learning.fit_linear_classifier(Phi, y, loss="hinge", lam=lam)
+    rng = np.random.default_rng(16)
+    base = J("hinge")(wh)
+    assert all(J("hinge")(wh + 1e-3 * rng.standard_normal(wh.size)) >= base - 1e-7 for _ in range(200))
+
+
+# --------------------------------------------------------------------------- helpers and contracts
 def test_paths_equal_the_single_estimators():
     """ridge_path and the vectorized spectral filter equal ridge and gd_spectral_filter one value at a time."""
     rng = np.random.default_rng(8)
@@ -116,53 +552,6 @@ def test_legendre_population_risk_matches_population_risk():
     np.testing.assert_allclose(learning.legendre_population_risk(W, noise_std=0.2), expected, rtol=1e-12)
 
 
-def test_gradient_descent_converges_to_least_squares():
-    """With a stable step, the gradient-descent path tends to the least-squares solution (ridge at λ = 0)."""
-    rng = np.random.default_rng(7)
-    Phi, y = rng.standard_normal((25, 4)), rng.standard_normal(25)
-    lr = 25 / (2 * np.linalg.norm(Phi, 2) ** 2)
-    np.testing.assert_allclose(learning.gd_least_squares(Phi, y, lr, 3000)[-1], learning.ridge(Phi, y, 0.0),
-                               atol=1e-8)
-
-
-@pytest.mark.claim("prop-lp-finite-class")
-def test_finite_class_deviation_bound_holds_with_probability_one_minus_delta():
-    """Over 2,000 samples the uniform deviation of 21 threshold classifiers exceeds the Hoeffding–union bound in at most a fraction δ."""
-    thetas, n, delta = np.linspace(0, 1, 21), 200, 0.05
-    draws = learning.finite_class_deviation(thetas, n=n, flip=0.2, n_trials=2000, seed=0)
-    bound = np.sqrt(np.log(2 * len(thetas) / delta) / (2 * n))
-    assert np.mean(draws.deviation > bound) <= delta
-    # not vacuous: a bound half as large is exceeded often
-    assert np.mean(draws.deviation > bound / 2) > delta
-
-
-@pytest.mark.claim("lem-lp-erm-excess")
-def test_erm_excess_risk_is_below_twice_the_uniform_deviation():
-    """In every sample, the excess risk of the empirical risk minimizer is at most twice the uniform deviation."""
-    draws = learning.finite_class_deviation(np.linspace(0, 1, 41), n=50, flip=0.3, n_trials=1000, seed=1)
-    assert np.all(draws.excess <= 2 * draws.deviation + 1e-12)
-    assert np.any(draws.excess > 0)  # ERM does make mistakes at n = 50
-
-
-@pytest.mark.claim("prop-lp-regression-function")
-def test_risk_is_bayes_risk_plus_squared_distance_to_regression_function():
-    """For predictors f, the risk equals σ² + E(f − f*)², measured by Monte Carlo on noisy labels within 4 s.e."""
-    rng = np.random.default_rng(12)
-    x = rng.uniform(-1, 1, 400_000)
-    y = data.default_target(x) + 0.3 * rng.standard_normal(x.size)
-    for f in (np.zeros_like, np.sin, lambda t: t**3):
-        loss = (f(x) - y) ** 2
-        exact = learning.population_risk(f, noise_std=0.3)
-        assert abs(loss.mean() - exact) <= 4 * loss.std() / np.sqrt(x.size)
-    # the regression function itself attains the Bayes risk sigma^2
-    assert learning.population_risk(data.default_target, noise_std=0.3) == pytest.approx(0.09)
-
-
-def test_population_risk_is_exact_for_polynomials():
-    """Gauss–Legendre quadrature gives E(x²)² = 1/5 on U[-1, 1] and adds σ²."""
-    assert learning.population_risk(lambda t: t**2, target=np.zeros_like, noise_std=0.5) == pytest.approx(0.2 + 0.25)
-
-
 def test_legendre_features_are_legendre_polynomials():
     """Column j of the feature matrix is P_j; P_2(x) = (3x² − 1)/2."""
     x = np.linspace(-1, 1, 7)
@@ -181,9 +570,24 @@ def test_legendre_features_are_legendre_polynomials():
         (lambda: learning.gd_least_squares(np.ones((3, 2)), np.ones(3), 0.0, 5), ValueError, "lr"),
         (lambda: learning.bias_variance(_fit(1), n_train=0, n_trials=5, noise_std=0.1, x_test=X_TEST, seed=0),
          ValueError, "n_train"),
+        (lambda: learning.bias_variance(_fit(1), n_train=5, n_trials=8, noise_std=0.1, x_test=X_TEST, seed=0,
+                                        n_batches=5), ValueError, "n_batches"),
         (lambda: learning.bias_variance("fit", n_train=5, n_trials=5, noise_std=0.1, x_test=X_TEST, seed=0),
          TypeError, "fit"),
         (lambda: learning.ridge_fixed_design(np.ones((3, 2)), np.ones(3), 0.1, [0.1]), ValueError, "w_star"),
+        (lambda: learning.gd_fixed_design(np.ones((3, 2)), np.ones(2), 0.1, 0.1, [-1]), ValueError, "times"),
+        (lambda: learning.gd_fixed_design(np.ones((3, 2)), np.ones(2), 0.1, -0.1, [1]), ValueError, "lr"),
+        (lambda: learning.polynomial_fixed_design_risk([0.0, 0.5], 1, -1.0, noise_std=0.1), ValueError, "lam"),
+        (lambda: learning.conditional_surrogate_risk("square", 0.5, 0.0), ValueError, "loss"),
+        (lambda: learning.conditional_surrogate_risk("hinge", 1.5, 0.0), ValueError, "eta"),
+        (lambda: learning.surrogate_minimizer("logistic", [-0.1]), ValueError, "eta"),
+        (lambda: learning.classification_excess_risk(lambda t: t, _eta, nodes=0), ValueError, "nodes"),
+        (lambda: learning.fit_linear_classifier(np.ones((3, 2)), np.array([1.0, 0.0, 1.0]), loss="hinge", lam=0.1),
+         ValueError, "y"),
+        (lambda: learning.fit_linear_classifier(np.ones((3, 2)), np.ones(3), loss="hinge", lam=0.0),
+         ValueError, "lam"),
+        (lambda: learning.threshold_risk([0.2, 1.2], 0.1), ValueError, "thresholds"),
+        (lambda: learning.finite_class_deviation([0.5], n=0, flip=0.1, n_trials=3, seed=0), ValueError, "n"),
     ],
 )
 def test_bad_input_names_the_argument(call, exc, name):
@@ -194,6 +598,6 @@ def test_bad_input_names_the_argument(call, exc, name):
 
 def test_same_seed_same_numbers():
     """A fixed seed reproduces the Monte Carlo estimates exactly."""
-    a = learning.bias_variance(_fit(2), n_train=10, n_trials=5, noise_std=0.2, x_test=X_TEST, seed=11)
-    b = learning.bias_variance(_fit(2), n_train=10, n_trials=5, noise_std=0.2, x_test=X_TEST, seed=11)
+    a = learning.bias_variance(_fit(2), n_train=10, n_trials=6, noise_std=0.2, x_test=X_TEST, n_batches=3, seed=11)
+    b = learning.bias_variance(_fit(2), n_train=10, n_trials=6, noise_std=0.2, x_test=X_TEST, n_batches=3, seed=11)
     assert a.risk == b.risk and np.array_equal(a.predictions, b.predictions)

@@ -8,6 +8,8 @@ bundled digits. Randomness comes only from the ``seed`` argument (an ``int`` or 
 - :func:`two_class_separable`: labels :math:`\pm 1` separated by a hyperplane with a margin.
 - :func:`teacher_network`: inputs labelled by a random ReLU or tanh network (the "teacher").
 - :func:`digits`: scikit-learn's 8x8 handwritten digits, scaled and split.
+- :func:`threshold_classification`: :math:`X \sim U[0, 1]`, label :math:`\indic\{X \ge 1/2\}` flipped with a probability.
+- :func:`binary_classification_1d`: :math:`X \sim U[-1, 1]`, labels :math:`\pm 1` with a given :math:`\Prob(Y = 1 \mid X = x)`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ __all__ = [
     "teacher_network",
     "Split",
     "digits",
+    "threshold_classification",
+    "binary_classification_1d",
 ]
 
 
@@ -188,3 +192,51 @@ def digits(*, test_fraction: float = 0.25, seed) -> Split:
     state = int(rng.integers(2**31 - 1))
     parts = train_test_split(X, y, test_size=test_fraction, stratify=y, random_state=state)
     return Split(*parts)
+
+
+def threshold_classification(n: int, *, flip: float, seed) -> tuple[np.ndarray, np.ndarray]:
+    r"""Draw :math:`n` pairs with :math:`X \sim U[0, 1]` and :math:`Y = \indic\{X \ge 1/2\}` flipped with probability ``flip``.
+
+    The flips are independent of :math:`X`. This is the classification problem of the
+    finite-class experiment of the chapter *Learning problems*.
+
+    Returns
+    -------
+    x : ndarray of shape (n,)
+    y : ndarray of shape (n,), dtype bool
+    """
+    n = check_int("n", n, minimum=1)
+    flip = check_real("flip", flip, minimum=0.0, maximum=1.0)
+    rng = check_rng("seed", seed)
+    x = rng.uniform(0.0, 1.0, n)
+    y = (x >= 0.5) ^ (rng.uniform(size=n) < flip)
+    return x, y
+
+
+def binary_classification_1d(
+    n: int, *, eta: Callable[[np.ndarray], np.ndarray], seed
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Draw :math:`n` pairs with :math:`X \sim U[-1, 1]` and :math:`Y \in \{-1, +1\}`, :math:`\Prob(Y = 1 \mid X = x) = \eta(x)`.
+
+    Parameters
+    ----------
+    n : int
+        Sample size, ``n >= 1``.
+    eta : callable
+        The conditional probability :math:`\eta`, applied to an array; values must lie in [0, 1].
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    x : ndarray of shape (n,)
+    y : ndarray of shape (n,), entries in {-1.0, +1.0}
+    """
+    n = check_int("n", n, minimum=1)
+    check_callable("eta", eta)
+    rng = check_rng("seed", seed)
+    x = rng.uniform(-1.0, 1.0, n)
+    p = np.asarray(eta(x), dtype=float)
+    if p.shape != x.shape or np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
+        raise ValueError("eta must map an array of inputs to probabilities in [0, 1] of the same shape")
+    y = np.where(rng.uniform(size=n) < p, 1.0, -1.0)
+    return x, y
