@@ -423,3 +423,573 @@ def test_bad_input():
         ad.jvp(3, np.zeros(2), np.zeros(2))
     with pytest.raises(ValueError, match="n"):
         ad.random_program(0, seed=0)
+
+
+# =========================================================================== checks that can fail
+# Each claim test below runs a plausible wrong variant (named for its mistake) through the same
+# check and asserts that the check rejects it.
+
+# --------------------------------------------------------------------------- seeds on intermediate registers
+def _sweep_overwrites_seed(outputs, seeds):
+    """Wrong: the seed of a register is assigned when the register is reached, discarding what its children sent."""
+    order, seen = [], set()
+    for out in outputs:
+        order.extend(out._topological_order(seen))
+    seed_of = {}
+    for out, u in zip(outputs, seeds):
+        seed_of[id(out)] = seed_of.get(id(out), 0.0) + u
+    for node in order:
+        node.grad = 0.0
+    for node in reversed(order):
+        if id(node) in seed_of:
+            node.grad = seed_of[id(node)]  # the mistake: = instead of +=
+        for parent, local in node._parents:
+            parent.grad += node.grad * local
+
+
+def _sweep_seeds_only_the_last_output(outputs, seeds):
+    """Wrong: the old recursion, bar v_m = u_m and bar v_j = sum over children for every other j (seeds on intermediate registers lost)."""
+    last = max(range(len(outputs)), key=lambda r: len(outputs[r]._topological_order()))
+    order = outputs[last]._topological_order()
+    for node in order:
+        node.grad = 0.0
+    outputs[last].grad = seeds[last]
+    for node in reversed(order):
+        for parent, local in node._parents:
+            parent.grad += node.grad * local
+
+
+def _two_outputs(x):
+    """f(x) = (v, w) with v = tanh(x0 x1) an intermediate register of w = v * exp(x2) + v."""
+    v = (x[0] * x[1]).tanh()
+    w = v * x[2].exp() + v
+    return v, w
+
+
+def _sweep_matches_torch(sweep, seed=0) -> bool:
+    rng = np.random.default_rng(seed)
+    x0, u = rng.standard_normal(3), rng.standard_normal(2)
+    xs = [ad.Var(float(a)) for a in x0]
+    v, w = _two_outputs(xs)
+    sweep([v, w], [float(u[0]), float(u[1])])
+    ours = np.array([a.grad for a in xs])
+    t = torch.tensor(x0, requires_grad=True)
+    tv, tw = _two_outputs(t)
+    torch.autograd.backward([tv, tw], [torch.tensor(u[0], dtype=torch.float64), torch.tensor(u[1], dtype=torch.float64)])
+    return bool(np.allclose(ours, t.grad.numpy(), rtol=1e-12, atol=1e-12))
+
+
+@pytest.mark.claim("thm-ad-reverse-mode")
+@pytest.mark.parametrize("seed", range(4))
+def test_seed_on_an_intermediate_register_accumulates(seed):
+    """With seeds on an output that is also an intermediate register, the sweep v_j = u_j + sum_i v_i d_j phi_i gives torch's J^T u, and the sweeps that overwrite or drop that seed do not."""
+    assert _sweep_matches_torch(ad.backward, seed)
+    assert not _sweep_matches_torch(_sweep_overwrites_seed, seed)
+    assert not _sweep_matches_torch(_sweep_seeds_only_the_last_output, seed)
+    # vjp goes through the same sweep
+    rng = np.random.default_rng(seed)
+    x0, u = rng.standard_normal(3), rng.standard_normal(2)
+    J = torch.autograd.functional.jacobian(lambda t: torch.stack(_two_outputs(t)), torch.tensor(x0)).numpy()
+    np.testing.assert_allclose(ad.vjp(lambda z: np.array(_two_outputs(z), dtype=object), x0, u)[1], J.T @ u,
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_backward_with_a_repeated_output_adds_the_seeds():
+    """An output listed twice receives the sum of its seeds (the seed of a register is the sum over the outputs it holds)."""
+    x = ad.Var(0.7)
+    y = x * x
+    ad.backward([y, y], [1.0, 2.0])
+    assert x.grad == pytest.approx(3.0 * 2 * 0.7, rel=1e-15)
+
+
+# --------------------------------------------------------------------------- exact operation counts
+#: Operations and graph edges of each instruction of random_program, tallied by hand from its formula
+#: (a constant operand is not an edge; a ** 0.5 and 2.0 ** a have one edge each).
+_HAND_TALLY = {
+    "tanh_mul": (2, 3),  # a*b (2), tanh (1)
+    "average": (2, 3),  # a+b (2), 0.5*() (1)
+    "tanh_sub": (2, 3),  # a-b (2), tanh (1)
+    "gauss": (5, 7),  # a*a (2), neg (1), exp (1), b*0.25 (1), + (2)
+    "log": (5, 7),  # a*a (2), 1.0+ (1), log (1), b*0.5 (1), - (2)
+    "div": (3, 5),  # b*b (2), 1.0+ (1), / (2)
+    "relu": (2, 3),  # a-b (2), relu (1)
+    "sqrt": (6, 9),  # a*a (2), b*b (2), + (2), +1.0 (1), **0.5 (1), -1.0 (1)
+    "exp2": (4, 5),  # tanh (1), 2.0** (1), b*0.5 (1), - (2)
+}
+
+
+def _hand_tally(program):
+    m = sum(_HAND_TALLY[name][0] for name, _ in program.instructions)
+    E = sum(_HAND_TALLY[name][1] for name, _ in program.instructions)
+    return m, E
+
+
+@pytest.mark.claim("thm-ad-cheap-gradient")
+@pytest.mark.parametrize("n,seed", [(1, 0), (3, 1), (8, 2), (16, 3), (32, 4)])
+def test_counters_equal_the_hand_tally(n, seed):
+    """The counters equal exact values tallied by hand from the program text: reverse mode costs m + 3E, forward mode n (m + 3E), the function m; a cost model charging 2 per edge is rejected."""
+    prog = ad.random_program(n, seed=seed)
+    m, E = _hand_tally(prog)
+    x = np.random.default_rng(seed).standard_normal(n)
+    with ad.count_ops() as c_f:
+        ad.jvp(prog, x, np.zeros(n))
+    with ad.count_ops() as c_rev:
+        ad.grad_reverse(prog, x)
+    with ad.count_ops() as c_fwd:
+        ad.grad_forward(prog, x)
+    assert c_f.primal == m
+    assert (c_rev.primal, c_rev.derivative) == (m, 3 * E)
+    assert c_fwd.total == n * (m + 3 * E)
+    assert c_rev.total != m + 2 * E  # _wrong_two_per_edge: the check distinguishes the cost models
+    assert c_rev.total <= 7 * m
+
+
+def test_hand_tally_is_exact_for_every_instruction():
+    """Each instruction's hand tally of (operations, edges) equals the counters on a one-instruction program."""
+    for name in _HAND_TALLY:
+        prog = ad.Program(2, [(name, 1)])
+        xs = np.array([ad.Var(0.3), ad.Var(-0.4)], dtype=object)
+        with ad.count_ops() as c:
+            prog(xs).backward()
+        assert (c.primal, c.derivative) == (_HAND_TALLY[name][0], 3 * _HAND_TALLY[name][1]), name
+
+
+@pytest.mark.claim("thm-ad-cheap-gradient")
+@pytest.mark.parametrize("m", [1, 5, 40])
+def test_cheap_gradient_bound_is_attained(m):
+    """For a chain of m binary products E = 2m, and reverse mode costs exactly 7m: the bound of the theorem is tight (ratio 1), so the constant 6 is violated."""
+    xs = np.array([ad.Var(1.0 + 0.01 * i) for i in range(m + 1)], dtype=object)
+    with ad.count_ops() as c:
+        y = xs[0]
+        for v in xs[1:]:
+            y = y * v
+        y.backward()
+    assert c.primal == m
+    assert c.total / (7 * c.primal) == 1.0
+    assert c.total > 6 * c.primal  # _wrong_constant_six
+    np.testing.assert_allclose([v.grad for v in xs], [y.value / v.value for v in xs], rtol=1e-13)
+
+
+# --------------------------------------------------------------------------- checkpointing: exact counts and measured memory
+def _checkpointed_variant(Ws, bs, X, Y, k, *, keep_all_records=False, recompute_from_input=False):
+    """A re-implementation of checkpointed backprop (tanh, squared loss) with two plausible mistakes switchable."""
+    L = len(Ws)
+    evals = 0
+    kept = []
+
+    def layer(ell, h):
+        nonlocal evals
+        evals += 1
+        z = h @ Ws[ell].T + bs[ell]
+        return z, (z if ell == L - 1 else np.tanh(z))
+
+    checkpoints, h = {0: X}, X
+    for ell in range(L):
+        _, h = layer(ell, h)
+        if (ell + 1) % k == 0 and ell + 1 < L:
+            checkpoints[ell + 1] = h
+    g = h - Y
+    gW, gb = [None] * L, [None] * L
+    for start in sorted(checkpoints, reverse=True):
+        stop = min(start + k, L)
+        if recompute_from_input:  # the mistake: every segment recomputed from the input
+            h = X
+            for ell in range(start):
+                _, h = layer(ell, h)
+        else:
+            h = checkpoints[start]
+        checkpoints.pop(start)
+        records = []
+        for ell in range(start, stop):
+            z, h_next = layer(ell, h)
+            records.append((z, h))
+            h = h_next
+        if keep_all_records:  # the mistake: records of finished segments are never freed
+            kept.append(records)
+        for ell in range(stop - 1, start - 1, -1):
+            z, h_in = records[ell - start]
+            delta = g if ell == L - 1 else g * (1 - np.tanh(z) ** 2)
+            gW[ell], gb[ell] = delta.T @ h_in, delta.sum(axis=0)
+            g = delta @ Ws[ell]
+    return gW, gb, evals
+
+
+def _traced_peak(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    fn()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return peak
+
+
+def _mem_network(L, width=16, batch=512, seed=0):
+    rng = np.random.default_rng(seed)
+    Ws = [rng.standard_normal((width, width)) / 4 for _ in range(L)]
+    bs = [np.zeros(width) for _ in range(L)]
+    X, Y = rng.standard_normal((batch, width)), rng.standard_normal((batch, width))
+    return Ws, bs, X, Y, width * batch * 8, sum(W.nbytes + b.nbytes for W, b in zip(Ws, bs))
+
+
+def _memory_within_count(fn, L, k, slack=10.0) -> bool:
+    """Measured peak (tracemalloc, gradients subtracted) within [count - 2, count + slack] arrays, count = ceil(L/k) + 2k."""
+    Ws, bs, X, Y, array_bytes, grad_bytes = _mem_network(L)
+    arrays = (_traced_peak(lambda: fn(Ws, bs, X, Y, k)) - grad_bytes) / array_bytes
+    count = math.ceil(L / k) + 2 * k
+    return count - 2 <= arrays <= count + slack
+
+
+@pytest.mark.claim("prop-ad-checkpointing")
+@pytest.mark.parametrize("L", [36, 100])
+def test_checkpointing_memory_measured_by_tracemalloc(L):
+    """The peak memory measured by tracemalloc is within a few activation arrays of ceil(L/k) + 2k with checkpoints and of 2L without; a variant that keeps every segment's records is rejected."""
+    k = math.ceil(math.sqrt(L))
+    assert _memory_within_count(lambda Ws, bs, X, Y, k: ad.mlp_backprop_checkpointed(Ws, bs, X, Y, "tanh", segment=k), L, k)
+    assert _memory_within_count(lambda Ws, bs, X, Y, k: _checkpointed_variant(Ws, bs, X, Y, k), L, k)
+    assert not _memory_within_count(lambda Ws, bs, X, Y, k: _checkpointed_variant(Ws, bs, X, Y, k, keep_all_records=True), L, k)
+    Ws, bs, X, Y, array_bytes, grad_bytes = _mem_network(L)
+    plain = (_traced_peak(lambda: ad.mlp_backprop(Ws, bs, X, Y, "tanh")) - grad_bytes) / array_bytes
+    assert 2 * L - 2 <= plain <= 2 * L + 10
+
+
+@pytest.mark.claim("prop-ad-checkpointing")
+@pytest.mark.parametrize("L", [1, 2, 9, 10, 23, 64])
+def test_checkpointing_evaluates_every_layer_exactly_twice(L):
+    """layer_evals == 2L exactly, and the gradients equal plain backprop; a variant that recomputes each segment from the input fails the count."""
+    Ws, bs = random_network([4] + [5] * (L - 1) + [3], L)
+    rng = np.random.default_rng(L)
+    X, Y = rng.standard_normal((3, 4)), rng.standard_normal((3, 3))
+    _, gW, gb = ad.mlp_backprop(Ws, bs, X, Y, "tanh")
+    *_, stats = ad.mlp_backprop_checkpointed(Ws, bs, X, Y, "tanh")
+    assert stats.layer_evals == 2 * L
+    k = stats.segment
+    gW_v, gb_v, evals_ok = _checkpointed_variant(Ws, bs, X, Y, k)
+    _, _, evals_wrong = _checkpointed_variant(Ws, bs, X, Y, k, recompute_from_input=True)
+    for a, b in zip(gW + gb, gW_v + gb_v):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert evals_ok == 2 * L
+    if math.ceil(L / k) > 1:
+        assert evals_wrong != 2 * L
+
+
+# --------------------------------------------------------------------------- relu'(0): mlp_backprop and the spellings of ReLU in torch
+def _kink_network():
+    """A ReLU network whose first preactivations are exactly 0 (zero input, zero biases) and whose output error is not 0."""
+    W1, W2 = np.array([[1.0, -1.0], [2.0, 0.5]]), np.array([[1.5, -0.7]])
+    return [W1, W2], [np.zeros(2), np.zeros(1)], np.zeros(2), np.array([1.0])
+
+
+def _backprop_matches_torch_at_the_kink() -> bool:
+    Ws, bs, x, y = _kink_network()
+    _, gW, gb = ad.mlp_backprop(Ws, bs, x, y, "relu")
+    _, tW, tb = torch_network_grads(Ws, bs, x[None], y[None], "relu")
+    return all(np.allclose(a, b, rtol=0, atol=1e-15) for a, b in zip(gW + gb, tW + tb))
+
+
+def test_mlp_backprop_uses_relu_prime_zero_at_the_kink(monkeypatch):
+    """At z = 0 mlp_backprop uses relu'(0) = 0 and agrees with torch.relu's gradient exactly; the variant with relu'(0) = 1 is rejected."""
+    Ws, bs, x, y = _kink_network()
+    _, _, gb = ad.mlp_backprop(Ws, bs, x, y, "relu")
+    assert np.all(gb[0] == 0.0) and gb[1][0] == -1.0
+    assert _backprop_matches_torch_at_the_kink()
+    phi, _ = ad.ACTIVATIONS["relu"]
+    _wrong_relu_prime_one_at_zero = (phi, lambda z: (z >= 0).astype(float))
+    monkeypatch.setitem(ad.ACTIVATIONS, "relu", _wrong_relu_prime_one_at_zero)
+    assert not _backprop_matches_torch_at_the_kink()
+
+
+_RELU_SPELLINGS = {
+    "relu": torch.relu,
+    "clamp": lambda v: v.clamp(min=0),
+    "maximum": lambda v: torch.maximum(v, torch.zeros_like(v)),
+}
+
+
+def _torch_derivative_at_zero(f):
+    t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    f(t).backward()
+    return t.grad.item()
+
+
+def _kakade_lee_prediction_holds(predict) -> bool:
+    """For every spelling, torch's derivative of relu(x) - relu(-x) at 0 equals predict(s), s = the spelling's own slope at 0."""
+    for r in _RELU_SPELLINGS.values():
+        s = _torch_derivative_at_zero(r)
+        if _torch_derivative_at_zero(lambda t, r=r: r(t) - r(-t)) != predict(s):
+            return False
+    return True
+
+
+@pytest.mark.claim("prop-ad-kakade-lee")
+def test_torch_spellings_of_relu_give_0_2_and_1():
+    """torch.relu, clamp(min=0) and maximum(x, 0) have slopes 0, 1, 1/2 at 0, and the Kakade-Lee program gets 2s = 0, 2, 1 from autograd; the prediction s (no doubling) is rejected."""
+    slopes = {name: _torch_derivative_at_zero(r) for name, r in _RELU_SPELLINGS.items()}
+    assert slopes == {"relu": 0.0, "clamp": 1.0, "maximum": 0.5}
+    assert _kakade_lee_prediction_holds(lambda s: 2 * s)
+    assert not _kakade_lee_prediction_holds(lambda s: s)  # _wrong_prediction_no_doubling
+    assert not _kakade_lee_prediction_holds(lambda s: 1.0)  # _wrong_prediction_true_derivative
+    for r in _RELU_SPELLINGS.values():  # the three spellings are the same function
+        v = torch.linspace(-2, 2, 41, dtype=torch.float64)
+        assert torch.equal(r(v), torch.relu(v))
+
+
+# --------------------------------------------------------------------------- softmax with cross-entropy
+def _torch_ce_gradient(z, y):
+    t = torch.tensor(z, requires_grad=True)
+    loss = -(torch.tensor(y) * torch.log_softmax(t, dim=-1)).sum()
+    loss.backward()
+    return loss.item(), t.grad.numpy()
+
+
+def _wrong_softmax_minus_y_always(z, y):
+    p = np.exp(z - z.max(axis=-1, keepdims=True))
+    p /= p.sum(axis=-1, keepdims=True)
+    return p - y
+
+
+def _wrong_ignores_softmax_jacobian(z, y):
+    p = np.exp(z - z.max(axis=-1, keepdims=True))
+    p /= p.sum(axis=-1, keepdims=True)
+    return -y / p  # d/dp of -sum y log p, without the softmax Jacobian
+
+
+@pytest.mark.claim("prop-ad-softmax-ce")
+@pytest.mark.parametrize("seed", range(4))
+def test_softmax_cross_entropy_gradient(seed):
+    """The gradient of -sum y log softmax(z) is (sum y) softmax(z) - y, as torch.autograd computes, and softmax(z) - y for probability vectors y; the variants that assume sum y = 1 or skip the softmax Jacobian are rejected."""
+    rng = np.random.default_rng(seed)
+    z = 3 * rng.standard_normal((5, 4))
+    y_prob = rng.dirichlet(np.ones(4), size=5)
+    y_any = rng.uniform(0, 2, size=(5, 4))  # not normalized
+    for y in (y_prob, y_any):
+        loss, g = ad.softmax_cross_entropy(z, y)
+        tloss, tg = _torch_ce_gradient(z, y)
+        assert loss == pytest.approx(tloss, rel=1e-13)
+        np.testing.assert_allclose(g, tg, rtol=1e-12, atol=1e-14)
+    p = torch.softmax(torch.tensor(z), dim=-1).numpy()
+    np.testing.assert_allclose(ad.softmax_cross_entropy(z, y_prob)[1], p - y_prob, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(_wrong_softmax_minus_y_always(z, y_any), _torch_ce_gradient(z, y_any)[1], atol=1e-6)
+    assert not np.allclose(_wrong_ignores_softmax_jacobian(z, y_prob), _torch_ce_gradient(z, y_prob)[1], atol=1e-6)
+
+
+@pytest.mark.claim("prop-ad-softmax-ce")
+def test_softmax_cross_entropy_error_bound_is_tight_and_stable():
+    """|softmax(z) - y|_1 <= 2 for a one-hot y, attained up to 1e-12 by a confident wrong prediction with |z| = 1000 (no overflow); the bound 1 is violated."""
+    z, y = np.array([1000.0, 0.0, -1000.0]), np.array([0.0, 0.0, 1.0])
+    loss, g = ad.softmax_cross_entropy(z, y)
+    assert np.isfinite(loss) and loss == pytest.approx(2000.0, rel=1e-12)
+    ratio = np.abs(g).sum() / 2.0
+    assert 1 - 1e-12 <= ratio <= 1.0
+    assert np.abs(g).sum() > 1.0  # _wrong_bound_one
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        zz = 5 * rng.standard_normal(6)
+        yy = np.eye(6)[rng.integers(6)]
+        assert np.abs(ad.softmax_cross_entropy(zz, yy)[1]).sum() <= 2.0
+
+
+@pytest.mark.claim("prop-ad-softmax-ce")
+@pytest.mark.parametrize("seed", range(3))
+def test_mlp_backprop_cross_entropy_matches_torch(seed):
+    """mlp_backprop(loss="cross_entropy") gives torch's cross_entropy loss (summed, probability targets) and gradients to 1e-10."""
+    rng = np.random.default_rng(seed)
+    sizes = [4, 6, 5, 3]
+    Ws = [2 * rng.standard_normal((sizes[i + 1], sizes[i])) for i in range(3)]
+    bs = [rng.standard_normal(s) for s in sizes[1:]]
+    X, Y = rng.standard_normal((7, 4)), rng.dirichlet(np.ones(3), size=7)
+    loss, gW, gb = ad.mlp_backprop(Ws, bs, X, Y, "relu", loss="cross_entropy")
+    tW = [torch.tensor(W, requires_grad=True) for W in Ws]
+    tb = [torch.tensor(b, requires_grad=True) for b in bs]
+    h = torch.tensor(X)
+    for ell, (W, b) in enumerate(zip(tW, tb)):
+        h = h @ W.T + b
+        h = torch.relu(h) if ell < 2 else h
+    tloss = torch.nn.functional.cross_entropy(h, torch.tensor(Y), reduction="sum")
+    tloss.backward()
+    assert loss == pytest.approx(tloss.item(), rel=1e-12)
+    for a, t in zip(gW + gb, tW + tb):
+        np.testing.assert_allclose(a, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    loss_c, gW_c, _, _ = ad.mlp_backprop_checkpointed(Ws, bs, X, Y, "relu", loss="cross_entropy")
+    assert loss_c == loss
+    np.testing.assert_allclose(gW_c[0], gW[0], rtol=1e-12, atol=1e-14)
+
+
+# --------------------------------------------------------------------------- the aligned error (J^T J)
+def _aligned_moments(p, q, S, sigma2, n_samples, rng):
+    """Monte Carlo means of |D W^T W h|^2, |W h|^2 and |D W^T u|^2 (u independent), for fixed h supported on S."""
+    h = np.zeros(q)
+    h[S] = rng.standard_normal(len(S))
+    u = rng.standard_normal(p)
+    W = rng.standard_normal((n_samples, p, q)) * math.sqrt(sigma2 / q)
+    Wh = W @ h
+    back_aligned = np.einsum("npq,np->nq", W, Wh)[:, S]
+    back_indep = np.einsum("npq,p->nq", W, u)[:, S]
+    return (np.mean(np.sum(back_aligned**2, axis=1)), np.mean(np.sum(Wh**2, axis=1)),
+            np.mean(np.sum(back_indep**2, axis=1)), h @ h, u @ u)
+
+
+def _aligned_formula(p, q, s, sigma2):
+    return sigma2**2 * p / q**2 * (p + 1 + s)
+
+
+def _wrong_independence_formula(p, q, s, sigma2):
+    return sigma2 * s / q * sigma2 * p / q  # E|D W^T u|^2 / |u|^2 times E|Wh|^2 / |h|^2
+
+
+def _wrong_missing_plus_one(p, q, s, sigma2):
+    return sigma2**2 * p / q**2 * (p + s)
+
+
+@pytest.mark.claim("prop-ad-aligned-error")
+@pytest.mark.parametrize("p,q,S", [(3, 4, [0, 2]), (5, 5, [0, 1, 2, 3, 4]), (2, 6, [1, 3, 4])])
+def test_aligned_error_moment(p, q, S):
+    """Monte Carlo E|D W^T W h|^2 / |h|^2 equals sigma^4 p (p + 1 + |S|) / q^2 within 4 standard errors of 12 independent replicates, as do E|Wh|^2 and E|D W^T u|^2; the independence formula and the formula without the +1 are rejected."""
+    sigma2, reps, n = 1.3, 12, 20_000
+    rng = np.random.default_rng(p * 100 + q)
+    a, b, c = [], [], []
+    for _ in range(reps):
+        mean_a, mean_b, mean_c, hh, uu = _aligned_moments(p, q, S, sigma2, n, rng)
+        a.append(mean_a / hh)
+        b.append(mean_b / hh)
+        c.append(mean_c / uu)
+
+    def within(values, target):
+        values = np.asarray(values)
+        se = values.std(ddof=1) / math.sqrt(len(values))
+        return abs(values.mean() - target) <= 4 * se
+
+    s = len(S)
+    assert within(a, _aligned_formula(p, q, s, sigma2))
+    assert within(b, sigma2 * p / q)
+    assert within(c, sigma2 * s / q)
+    assert not within(a, _wrong_independence_formula(p, q, s, sigma2))
+    assert not within(a, _wrong_missing_plus_one(p, q, s, sigma2))
+
+
+@pytest.mark.claim("prop-ad-aligned-error")
+def test_aligned_error_in_a_relu_network():
+    """In a zero-bias ReLU network with y = 0, the mean of |delta_{L-1}|^2 over the last layer's weights (errors from ad.mlp_errors) matches sigma^4 p (p + 1 + |S|) |h|^2 / q^2 with S the active neurons, within 4 standard errors, and not the independence value."""
+    rng = np.random.default_rng(5)
+    q, p, sigma2 = 6, 4, 2.0
+    W1 = rng.standard_normal((q, 5)) * math.sqrt(2.0 / 5)
+    x = rng.standard_normal(5)
+    z1 = W1 @ x
+    S = int(np.sum(z1 > 0))
+    h = np.maximum(z1, 0.0)
+    reps, n = 10, 400
+    vals = []
+    for _ in range(reps):
+        acc = 0.0
+        for _ in range(n):
+            W2 = rng.standard_normal((p, q)) * math.sqrt(sigma2 / q)
+            deltas = ad.mlp_errors([W1, W2], [np.zeros(q), np.zeros(p)], x, np.zeros(p), "relu")
+            acc += deltas[0] @ deltas[0]
+        vals.append(acc / n / (h @ h))
+    vals = np.array(vals)
+    se = vals.std(ddof=1) / math.sqrt(reps)
+    assert abs(vals.mean() - _aligned_formula(p, q, S, sigma2)) <= 4 * se
+    assert abs(vals.mean() - _wrong_independence_formula(p, q, S, sigma2)) > 4 * se
+
+
+# --------------------------------------------------------------------------- residual networks
+def _errors_by_autograd(G_list, residual=True, seed=0):
+    """e_0, ..., e_L for h_l = h_{l-1} + G_l h_{l-1} (or G_l h_{l-1} without the skip), loss <u, h_L>."""
+    gen = torch.Generator().manual_seed(seed)
+    n = G_list[0].shape[0]
+    hs = [torch.randn(n, generator=gen, dtype=torch.float64, requires_grad=True)]
+    for G in G_list:
+        h = hs[-1]
+        out = h + G @ torch.tanh(h) if residual else G @ torch.tanh(h)
+        out.retain_grad()
+        hs.append(out)
+    u = torch.randn(n, generator=gen, dtype=torch.float64)
+    (u @ hs[-1]).backward()
+    return [h.grad.numpy() for h in hs], hs
+
+
+def _residual_bounds_hold(G_list, residual=True, shrink=1.0) -> bool:
+    """Check prod (1 - a_k) |e_L| <= |e_l| <= prod (1 + a_k) |e_L| with a_k = |G_k diag tanh'(h)| (times shrink)."""
+    errors, hs = _errors_by_autograd(G_list, residual)
+    a = [shrink * np.linalg.norm(G.numpy() * (1 - np.tanh(h.detach().numpy()) ** 2), 2) for G, h in zip(G_list, hs[:-1])]
+    eL = np.linalg.norm(errors[-1])
+    for ell in range(len(G_list)):
+        lo = np.prod([1 - ak for ak in a[ell:]]) * eL
+        hi = np.prod([1 + ak for ak in a[ell:]]) * eL
+        if not (lo * (1 - 1e-12) <= np.linalg.norm(errors[ell]) <= hi * (1 + 1e-12)):
+            return False
+    return True
+
+
+@pytest.mark.claim("prop-ad-residual")
+@pytest.mark.parametrize("seed", range(3))
+def test_residual_error_bounds(seed):
+    """In random residual networks the errors from torch.autograd lie between prod(1 - |G_k|) and prod(1 + |G_k|) times |e_L|; a plain network (no skip) and an overstated bound (|G_k| halved) are rejected."""
+    gen = torch.Generator().manual_seed(seed)
+    n, L = 8, 12
+    G_list = [torch.randn(n, n, generator=gen, dtype=torch.float64) * 0.25 / math.sqrt(n) for _ in range(L)]
+    assert _residual_bounds_hold(G_list)
+    assert not _residual_bounds_hold(G_list, residual=False)  # _wrong_plain_network
+    tight = [-0.2 * torch.eye(n, dtype=torch.float64) for _ in range(L)]
+    assert not _residual_bounds_hold(tight, shrink=0.5)  # _wrong_bound_half_the_norm
+
+
+@pytest.mark.claim("prop-ad-residual")
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_residual_bounds_are_attained(sign):
+    """For linear branches G_k = -a_k I (resp. +a_k I) the error norm equals prod(1 - a_k) (resp. prod(1 + a_k)) |e_L|: tightness ratio 1 to 1e-12."""
+    n, a = 5, [0.1, 0.3, 0.05, 0.2]
+    h = torch.randn(n, dtype=torch.float64, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    out = h
+    for ak in a:
+        out = out + sign * ak * out
+    u = torch.randn(n, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    (u @ out).backward()
+    predicted = np.prod([1 + sign * ak for ak in a]) * u.norm().item()
+    assert h.grad.norm().item() / predicted == pytest.approx(1.0, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- bad input of the new functions
+def test_bad_input_of_backward_losses_and_errors():
+    """backward, softmax_cross_entropy, mlp_errors and the loss argument reject bad values, naming the argument."""
+    x = ad.Var(1.0)
+    with pytest.raises(TypeError, match="outputs"):
+        ad.backward(x, [1.0])
+    with pytest.raises(TypeError, match="outputs"):
+        ad.backward([x, 2.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="seeds"):
+        ad.backward([x], [1.0, 2.0])
+    with pytest.raises(TypeError, match=r"seeds\[0\]"):
+        ad.backward([x], ["a"])
+    with pytest.raises(ValueError, match="y"):
+        ad.softmax_cross_entropy(np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="z"):
+        ad.softmax_cross_entropy(np.zeros((2, 2, 2)), np.zeros((2, 2, 2)))
+    Ws, bs = random_network([3, 4, 2], 0)
+    with pytest.raises(ValueError, match="loss"):
+        ad.mlp_backprop(Ws, bs, np.zeros(3), np.zeros(2), loss="hinge")
+    with pytest.raises(TypeError, match="loss"):
+        ad.mlp_backprop(Ws, bs, np.zeros(3), np.zeros(2), loss=None)
+    with pytest.raises(ValueError, match="loss"):
+        ad.mlp_errors(Ws, bs, np.zeros(3), np.zeros(2), loss="hinge")
+    with pytest.raises(ValueError, match="loss"):
+        ad.mlp_backprop_checkpointed(Ws, bs, np.zeros(3), np.zeros(2), loss="hinge")
+    with pytest.raises(ValueError, match="y"):
+        ad.mlp_errors(Ws, bs, np.zeros(3), np.zeros(3))
+
+
+def test_mlp_errors_are_the_per_input_bias_gradients():
+    """mlp_errors returns delta_l per input; summed over the batch they are mlp_backprop's bias gradients, and a single input gives 1-d errors."""
+    Ws, bs = random_network([3, 5, 4, 2], 3)
+    rng = np.random.default_rng(3)
+    X, Y = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    deltas = ad.mlp_errors(Ws, bs, X, Y, "tanh")
+    _, _, gb = ad.mlp_backprop(Ws, bs, X, Y, "tanh")
+    for d, g in zip(deltas, gb):
+        np.testing.assert_allclose(d.sum(axis=0), g, rtol=1e-13, atol=1e-15)
+    single = ad.mlp_errors(Ws, bs, X[0], Y[0], "tanh")
+    for d, s in zip(deltas, single):
+        assert s.shape == d.shape[1:]
+        np.testing.assert_allclose(s, d[0], rtol=1e-14, atol=1e-16)
