@@ -209,11 +209,12 @@ def test_cheap_gradient_slopes_and_bound():
     """The reverse-mode cost ratio stays below the theorem's constant 7 with log-log slope near 0, while forward mode grows with slope near 1."""
     ns = np.array([4, 8, 16, 32, 64])
     rev, fwd = cost_ratios(ns)
-    assert np.all(rev <= 7.0 + 3.0 / 10)  # + the one extra multiply-add of <u, f(x)> in vjp
+    assert np.all(rev <= 7.0)  # vjp seeds the output register: no extra operations
     s_rev = plotting.fit_power_law(ns, rev).slope
     s_fwd = plotting.fit_power_law(ns, fwd).slope
     assert abs(s_rev) < 0.05
     assert abs(s_fwd - 1.0) < 0.05
+    assert not abs(s_fwd) < 0.05  # _wrong_forward_mode_is_cheap: the criterion rejects forward mode
 
 
 @pytest.mark.claim("thm-ad-cheap-gradient")
@@ -232,6 +233,7 @@ def test_cost_identity(n, seed):
     operations = sum(1 for node in graph if node._parents)  # every node but the inputs
     assert c.primal == operations
     assert c.derivative == 3 * edges
+    assert c.total != operations + 2 * edges  # _wrong_two_per_edge
     assert c.total <= 7 * c.primal
     with ad.count_ops() as one:
         ad.jvp(prog, x, np.zeros(n))
@@ -329,9 +331,12 @@ def test_delta_is_jacobian_product(activation):
     jacs = ad.preactivation_jacobians(Ws, bs, x, activation)
     deltaL = gb[-1]
     J = np.eye(3)
+    J_wrong = np.eye(3)
     for ell in range(len(Ws) - 2, -1, -1):  # J_{L<-l} = J_{L<-l+1} W_{l+1} D_l
         J = J @ jacs[ell]
+        J_wrong = J_wrong @ Ws[ell + 1]  # _wrong_without_activation_derivatives: W_L ... W_{l+1}, no D_k
         np.testing.assert_allclose(gb[ell], J.T @ deltaL, rtol=1e-10, atol=1e-12)
+        assert not np.allclose(gb[ell], J_wrong.T @ deltaL, rtol=1e-6, atol=1e-8)
         s = np.linalg.svd(J, compute_uv=False)
         nd = np.linalg.norm(gb[ell])
         assert s[-1] * np.linalg.norm(deltaL) - 1e-12 <= nd <= s[0] * np.linalg.norm(deltaL) + 1e-12
@@ -358,6 +363,10 @@ def test_kakade_lee_discrepancy():
         z = ad.Var(0.0)
         (z.relu(s) - (-z).relu(s)).backward()
         assert z.grad == 2 * s
+    for s in [0.25, 0.5, 1.0]:  # _wrong_prediction_s: the engine does not return s itself
+        z = ad.Var(0.0)
+        (z.relu(s) - (-z).relu(s)).backward()
+        assert z.grad != s
     for a in [-1.0, 1e-8, 2.0]:  # away from 0 both are right
         z = ad.Var(a)
         kakade_lee(z).backward()
@@ -380,6 +389,37 @@ def test_kakade_lee_field_is_conservative_along_a_curve():
         assert t.grad == pytest.approx(slope, abs=1e-6)
         field_at_gamma = 0.0 if t0 <= 0 else 1.0  # the autodiff output of P at gamma(t)
         assert t.grad == pytest.approx(field_at_gamma * 2 * max(t0, 0.0), abs=1e-12)
+
+
+def _chain_rule_holds_on_grid(field, curve, curve_prime, times) -> bool:
+    """d/dt P(gamma(t)) = field(gamma(t)) gamma'(t) at the grid times (central differences of P = relu(x) - relu(-x))."""
+    h = 1e-6
+    for t0 in times:
+        slope = (kakade_lee(ad.Dual(curve(t0 + h))).value - kakade_lee(ad.Dual(curve(t0 - h))).value) / (2 * h)
+        if abs(slope - field(curve(t0)) * curve_prime(t0)) > 1e-6:
+            return False
+    return True
+
+
+def _autodiff_field(x):
+    z = ad.Var(float(x))
+    kakade_lee(z).backward()
+    return z.grad
+
+
+@pytest.mark.claim("thm-ad-bolte")
+def test_conservative_field_negative_control():
+    """The autodiff field of the Kakade-Lee program satisfies the chain rule along a curve resting at the kink and along gamma(t) = t (grid avoiding 0), while a field that is wrong on a set of positive measure (doubled for x > 0) fails it."""
+    resting = (lambda t: max(t, 0.0) ** 2, lambda t: 2 * max(t, 0.0))
+    line = (lambda t: t, lambda t: 1.0)
+    times = np.linspace(-1.0, 1.0, 41) + 0.0125
+    for curve, prime in (resting, line):
+        assert _chain_rule_holds_on_grid(_autodiff_field, curve, prime, times)
+
+    def _wrong_field_doubled_on_positive_axis(x):
+        return 2.0 if x > 0 else _autodiff_field(x)
+
+    assert not _chain_rule_holds_on_grid(_wrong_field_doubled_on_positive_axis, *line, times)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -993,3 +1033,132 @@ def test_mlp_errors_are_the_per_input_bias_gradients():
     for d, s in zip(deltas, single):
         assert s.shape == d.shape[1:]
         np.testing.assert_allclose(s, d[0], rtol=1e-14, atol=1e-16)
+
+
+# --------------------------------------------------------------------------- negative controls of the earlier claim tests
+def _var_matches_torch(a, b) -> bool:
+    x, y = ad.Var(a), ad.Var(b)
+    out = _expression(x, y)
+    out.backward()
+    tx = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    _expression(tx, ty).backward()
+    return bool(np.isclose(x.grad, tx.grad.item(), rtol=1e-10, atol=1e-10)
+                and np.isclose(y.grad, ty.grad.item(), rtol=1e-10, atol=1e-10))
+
+
+@pytest.mark.claim("thm-ad-reverse-mode")
+def test_var_check_rejects_a_wrong_local_derivative(monkeypatch):
+    """The comparison with torch.autograd accepts Var and rejects a Var whose tanh has the local derivative 1 - tanh (not 1 - tanh^2)."""
+    assert _var_matches_torch(0.7, -1.1)
+
+    def _wrong_tanh_derivative(self):
+        t = math.tanh(self.value)
+        return ad.Var._node(t, (self, 1.0 - t))
+
+    monkeypatch.setattr(ad.Var, "tanh", _wrong_tanh_derivative)
+    assert not _var_matches_torch(0.7, -1.1)
+
+
+def _sweep_in_forward_order(outputs, seeds):
+    """Wrong: the adjoints propagated in the forward topological order (a node's adjoint used before it is complete)."""
+    order = outputs[0]._topological_order()
+    for node in order:
+        node.grad = 0.0
+    outputs[0].grad = seeds[0]
+    for node in order:  # the mistake: not reversed
+        for parent, local in node._parents:
+            parent.grad += node.grad * local
+
+
+def _program_gradient_matches_torch(sweep, seed) -> bool:
+    prog = ad.random_program(6, relu=False, seed=seed)
+    x = np.random.default_rng(100 + seed).standard_normal(6)
+    xs = [ad.Var(float(v)) for v in x]
+    out = prog(xs)
+    sweep([out], [1.0])
+    _, g_torch = torch_grad(prog, x)
+    return bool(np.allclose([v.grad for v in xs], g_torch, rtol=1e-10, atol=1e-10))
+
+
+@pytest.mark.claim("thm-ad-reverse-mode")
+@pytest.mark.parametrize("seed", range(3))
+def test_program_check_rejects_the_forward_order_sweep(seed):
+    """On random programs the reverse topological sweep matches torch.autograd and the sweep in forward order does not."""
+    assert _program_gradient_matches_torch(ad.backward, seed)
+    assert not _program_gradient_matches_torch(_sweep_in_forward_order, seed)
+
+
+@pytest.mark.claim("prop-ad-forward-mode")
+def test_dual_check_rejects_a_one_term_product_rule(monkeypatch):
+    """The directional-derivative check (central differences) accepts Dual and rejects a product rule that keeps only one term."""
+    a, b, va, vb, h = 0.6, -1.3, 0.4, 1.1, 1e-6
+
+    def check():
+        out = _expression(ad.Dual(a, va), ad.Dual(b, vb))
+        plus = _expression(ad.Dual(a + h * va), ad.Dual(b + h * vb)).value
+        minus = _expression(ad.Dual(a - h * va), ad.Dual(b - h * vb)).value
+        return abs(out.tangent - (plus - minus) / (2 * h)) < 1e-5
+
+    assert check()
+
+    def _wrong_product_rule_one_term(self, other):
+        o = other.value if isinstance(other, ad.Dual) else float(other)
+        return ad.Dual._op(self.value * o, (self, o))  # d(uv) = v du only
+
+    monkeypatch.setattr(ad.Dual, "__mul__", _wrong_product_rule_one_term)
+    assert not check()
+
+
+@pytest.mark.claim("thm-ad-ae-correct")
+def test_ae_check_rejects_a_relu_derivative_wrong_on_a_half_line(monkeypatch):
+    """Agreement with central differences at random points holds for the engine and fails, on some of the same random programs, for a ReLU whose slope is 1 on the negative half-line (wrong on a set of positive measure)."""
+
+    def agree(seed):
+        prog = ad.random_program(6, relu=True, seed=seed)
+        x = np.random.default_rng(200 + seed).standard_normal(6)
+        return bool(np.allclose(ad.grad_reverse(prog, x), central_difference(prog, x, h=1e-7), rtol=1e-5, atol=1e-5))
+
+    seeds = range(8)
+    assert all(agree(s) for s in seeds)
+
+    def _wrong_relu_slope(value, at_zero):
+        return 1.0 if value < 0.0 else (0.0 if value == 0.0 else 1.0)
+
+    monkeypatch.setattr(ad, "_relu_slope", _wrong_relu_slope)
+    assert not all(agree(s) for s in seeds)
+
+
+@pytest.mark.claim("thm-ad-reverse-mode")
+def test_adjointness_check_rejects_a_vjp_without_transpose():
+    """<u, J v> = <J^T u, v> holds for vjp and fails for the wrong 'vjp' that returns J u (no transpose) on a non-symmetric Jacobian."""
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((4, 4))
+
+    def f(x):
+        return np.tanh(A @ x)
+
+    x, v, u = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4)
+    Jv = ad.jvp(f, x, v)[1]
+    assert float(u @ Jv) == pytest.approx(float(ad.vjp(f, x, u)[1] @ v), rel=1e-10)
+    _wrong_vjp_without_transpose = ad.jvp(f, x, u)[1]
+    assert float(u @ Jv) != pytest.approx(float(_wrong_vjp_without_transpose @ v), rel=1e-3)
+
+
+@pytest.mark.claim("prop-ad-backprop")
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_backprop_check_rejects_a_missing_activation_derivative(activation, monkeypatch):
+    """The comparison with torch.autograd rejects backprop without the factor phi'(z_l) in the recursion."""
+    Ws, bs = random_network([3, 6, 5, 2], 2)
+    rng = np.random.default_rng(2)
+    X, Y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+
+    def matches():
+        _, gW, gb = ad.mlp_backprop(Ws, bs, X, Y, activation)
+        _, tW, tb = torch_network_grads(Ws, bs, X, Y, activation)
+        return all(np.allclose(a, b, rtol=1e-10, atol=1e-10) for a, b in zip(gW + gb, tW + tb))
+
+    assert matches()
+    phi, _ = ad.ACTIVATIONS[activation]
+    monkeypatch.setitem(ad.ACTIVATIONS, activation, (phi, np.ones_like))  # _wrong_missing_activation_derivative
+    assert not matches()
