@@ -262,14 +262,15 @@ def all_functions_deviation(m: int, n: int, *, n_trials: int, seed) -> tuple[np.
     n = check_int("n", n, minimum=1)
     n_trials = check_int("n_trials", n_trials, minimum=1)
     rng = check_rng("seed", seed)
+    x = rng.integers(0, m, size=(n_trials, n))
+    sigma = rng.choice([-1.0, 1.0], size=(n_trials, n))
     dev = np.empty(n_trials)
     rad = np.empty(n_trials)
     for t in range(n_trials):
-        x = rng.integers(0, m, size=n)
-        p_hat = np.bincount(x, minlength=m) / n
-        dev[t] = np.sum(np.maximum(1.0 / m - p_hat, 0.0))
-        sigma = rng.choice([-1.0, 1.0], size=n)
-        rad[t] = np.sum(np.maximum(np.bincount(x, weights=sigma, minlength=m), 0.0)) / n
+        values, inverse, counts = np.unique(x[t], return_inverse=True, return_counts=True)
+        # unseen points contribute 1/m each; seen points (1/m - p_hat)_+
+        dev[t] = (m - values.size) / m + np.sum(np.maximum(1.0 / m - counts / n, 0.0))
+        rad[t] = np.sum(np.maximum(np.bincount(inverse, weights=sigma[t]), 0.0)) / n
     return dev, rad
 
 
@@ -291,14 +292,12 @@ def memorizer_errors(d: int, n: int, rho: float, *, n_trials: int, seed) -> np.n
     n_trials = check_int("n_trials", n_trials, minimum=1)
     rng = check_rng("seed", seed)
     probs = np.concatenate([[1.0 - rho], np.full(d - 1, rho / (d - 1))])
-    errors = np.empty(n_trials)
-    for t in range(n_trials):
-        target = np.concatenate([[0], rng.integers(0, 2, size=d - 1)])
-        seen = np.zeros(d, dtype=bool)
-        seen[rng.choice(d, size=n, p=probs)] = True
-        prediction = np.where(seen, target, 0)
-        errors[t] = np.sum(probs[prediction != target])
-    return errors
+    targets = np.concatenate([np.zeros((n_trials, 1), dtype=int), rng.integers(0, 2, size=(n_trials, d - 1))], axis=1)
+    points = rng.choice(d, size=(n_trials, n), p=probs)
+    seen = np.zeros((n_trials, d), dtype=bool)
+    np.put_along_axis(seen, points, True, axis=1)
+    predictions = np.where(seen, targets, 0)  # the seen label on seen points, 0 elsewhere
+    return (predictions != targets).astype(float) @ probs
 
 
 # --------------------------------------------------------------------------- networks
