@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from scipy.linalg import solve_banded
+from scipy.linalg import cho_factor, cho_solve, solve_banded
 from torch import nn
 
 from ._validate import check_array, check_callable, check_choice, check_int, check_layers, check_real, check_rng
@@ -846,7 +846,8 @@ def random_features_l2_error(X_train, y_train, X_test, y_test, n: int, *, seed) 
 
     Draw :math:`w_i` uniform on the unit sphere of :math:`\mathbb{R}^d` and :math:`b_i \sim U[-1, 1]`
     independently of the target, fit :math:`c_0 + \sum_{i=1}^n c_i \operatorname{relu}(\langle w_i, x\rangle + b_i)`
-    to ``y_train`` by least squares, and return the root mean square error on ``(X_test, y_test)``.
+    to ``y_train`` by least squares (normal equations with a relative ridge of :math:`10^{-10}`), and
+    return the root mean square error on ``(X_test, y_test)``.
     The span of the features is fixed before the target is seen: this is the random-features
     (kernel) approximation, an :math:`(n+1)`-dimensional linear space, as opposed to choosing the
     units from the target as in :func:`maurey_sample`.
@@ -865,5 +866,10 @@ def random_features_l2_error(X_train, y_train, X_test, y_test, n: int, *, seed) 
     def features(X: np.ndarray) -> np.ndarray:
         return np.column_stack([np.ones(X.shape[0]), np.maximum(X @ W.T + b, 0.0)])
 
-    coef = np.linalg.lstsq(features(X_train), y_train, rcond=None)[0]
+    # least squares through the normal equations, with a ridge of 1e-10 times the mean diagonal of the Gram
+    # matrix so that the Cholesky factorization never fails on nearly collinear features
+    A = features(X_train)
+    G = A.T @ A
+    G[np.diag_indices_from(G)] += 1e-10 * np.trace(G) / G.shape[0]
+    coef = cho_solve(cho_factor(G), A.T @ y_train)
     return float(np.sqrt(np.mean((features(X_test) @ coef - y_test) ** 2)))
