@@ -172,6 +172,16 @@ def _regret_check(make_opt, **kw):
     return all(np.all(r <= 1.0) for r in _regret_ratios(make_opt, **kw).values())
 
 
+@pytest.mark.claim("lem-am-sqrt-sum")
+def test_sqrt_sum_lemma_constant_is_sharp():
+    """For constant a_t the ratio of the sum to 2 sqrt(A_T) exceeds 0.99 at T = 10^5: the constant 2 cannot be lowered to 1.9."""
+    T = 100_000
+    A = np.arange(1, T + 1, dtype=float)
+    ratio = np.sum(1.0 / np.sqrt(A)) / (2 * np.sqrt(T))
+    assert 0.99 < ratio <= 1.0
+    assert np.sum(1.0 / np.sqrt(A)) > 1.9 * np.sqrt(T)        # a lemma claiming the constant 1.9 would fail
+
+
 @pytest.mark.claim("thm-am-adagrad-regret")
 @pytest.mark.parametrize("decay", [0.0, 1.0])
 @pytest.mark.parametrize("eta, delta", [(np.sqrt(2.0), 1e-10), (0.1, 1e-10), (5.0, 0.5)])
@@ -245,18 +255,40 @@ def test_adagrad_norm_regret_within_its_bound():
 
 
 @pytest.mark.claim("prop-am-online-to-batch")
-def test_online_to_batch():
-    """With i.i.d. quadratic losses, the mean excess risk of Adagrad's averaged iterate is at most the mean regret over T."""
-    rng = np.random.default_rng(5)
-    T, runs, mu = 200, 300, 0.3
-    excess, regret = [], []
+def _online_to_batch_gap(learner, runs=300, T=200, mu=0.3, seed=5):
+    """Per-run d = excess risk of the averaged iterate - regret / T: its mean and standard error over runs."""
+    rng = np.random.default_rng(seed)
+    d = []
     for _ in range(runs):
         z = mu + rng.standard_normal(T)
-        X = online.run_projected(optim.adagrad(lr=1.0), lambda t, x: x - z[t - 1], 0.0, T)[:T, 0]
+        X = learner(z, T)
         best = np.clip(z.mean(), -1, 1)
-        regret.append(0.5 * np.sum((X - z) ** 2) - 0.5 * np.sum((best - z) ** 2))
-        excess.append(0.5 * (X.mean() - mu) ** 2)          # F(x) - F(x*) = (x - mu)^2 / 2
-    assert np.mean(excess) <= np.mean(regret) / T
+        regret = 0.5 * np.sum((X - z) ** 2) - 0.5 * np.sum((best - z) ** 2)
+        d.append(0.5 * (X.mean() - mu) ** 2 - regret / T)          # F(x) - F(x*) = (x - mu)^2 / 2
+    d = np.array(d)
+    return d.mean(), d.std(ddof=1) / np.sqrt(runs)
+
+
+def _adagrad_learner(z, T):
+    return online.run_projected(optim.adagrad(lr=1.0), lambda t, x: x - z[t - 1], 0.0, T)[:T, 0]
+
+
+def _wrong_peeking_learner(z, T):
+    """A learner that plays x_t = clip(z_t): it sees the loss of round t before choosing (not online)."""
+    return np.clip(z, -1.0, 1.0)
+
+
+@pytest.mark.claim("prop-am-online-to-batch")
+def test_online_to_batch():
+    """With i.i.d. quadratic losses, E[F(mean iterate) - F(x*)] - E[R_T]/T is at most 3 standard errors above 0 for Adagrad."""
+    mean, se = _online_to_batch_gap(_adagrad_learner)
+    assert mean <= 3 * se
+
+
+def test_online_to_batch_check_rejects_a_peeking_learner():
+    """Negative control: a learner that sees z_t before playing violates the hypothesis, and the same check fails on it."""
+    mean, se = _online_to_batch_gap(_wrong_peeking_learner)
+    assert mean > 3 * se
 
 
 # ----------------------------------------------------------------------------- Adam
@@ -495,16 +527,26 @@ def test_schedule_argument_checks():
         schedules.cosine_restarts(10, lr_max=1.0, period=2, period_mult=1.5)
 
 
-@pytest.mark.claim("prop-am-noise-floor")
-def test_sgd_noise_floor_on_quadratic():
-    """SGD with a constant step on a noisy quadratic settles at E f = sum_i eta sigma^2 / (2 (2 - eta lambda_i))."""
+def _noise_floor_z(predicted_fn, chains=4000, seed=9):
+    """|measured - predicted| / standard error, the measurement being a per-chain time average over independent chains."""
     lam = np.array([0.2, 0.5, 1.0, 3.0])
     quad = problems.Quadratic(np.diag(lam), np.zeros(4))
     eta, sigma = 0.3, 0.7
-    xs = optim.run(optim.sgd(lr=eta), problems.noisy_gradient(quad.grad, sigma, seed=9), np.zeros((4000, 4)), 150)
-    measured = quad.value(xs[100:]).mean()
-    predicted = np.sum(eta * sigma**2 / (2 * (2 - eta * lam)))
-    assert measured == pytest.approx(predicted, rel=0.03)
+    xs = optim.run(optim.sgd(lr=eta), problems.noisy_gradient(quad.grad, sigma, seed=seed), np.zeros((chains, 4)), 150)
+    per_chain = quad.value(xs[100:]).mean(axis=0)             # one time average per independent chain
+    se = per_chain.std(ddof=1) / np.sqrt(chains)
+    return abs(per_chain.mean() - predicted_fn(eta, sigma, lam)) / se
+
+
+@pytest.mark.claim("prop-am-noise-floor")
+def test_sgd_noise_floor_on_quadratic():
+    """SGD with a constant step on a noisy quadratic settles at E f = sum_i eta sigma^2 / (2 (2 - eta lambda_i)) within 4 standard errors."""
+    assert _noise_floor_z(lambda eta, sigma, lam: np.sum(eta * sigma**2 / (2 * (2 - eta * lam)))) < 4
+
+
+def test_noise_floor_check_rejects_first_order_formula():
+    """Negative control: the first-order approximation d eta sigma^2 / 4 (the factor 2 - eta lambda dropped) is rejected."""
+    assert _noise_floor_z(lambda eta, sigma, lam: lam.size * eta * sigma**2 / 4) > 4
 
 
 # ----------------------------------------------------------------------------- AdaGrad-Norm
@@ -823,3 +865,73 @@ def test_adamw_torch_form_equals_loshchilov_hutter_form():
     z = rng.standard_normal(4)
     same = optim.run(optim.adamw(lr=alpha, weight_decay=lam), lambda q: np.zeros_like(q), z, 10)[-1]
     assert not np.allclose(same, (1 - lam) ** 10 * z)
+
+
+# ----------------------------------------------------------------------------- negative controls of the other claims
+
+
+def _scale_gap(make, c=np.array([1e-3, 1.0, 50.0]), steps=50, seed=7):
+    """Largest difference between the updates on gradients g and on c * g."""
+    rng = np.random.default_rng(seed)
+    opt1, opt2 = make(), make()
+    x = np.zeros(3)
+    s1, s2 = opt1.init(x), opt2.init(x)
+    gap = 0.0
+    for _ in range(steps):
+        g = rng.standard_normal(3)
+        u1, s1 = opt1.update(g, s1, x)
+        u2, s2 = opt2.update(c * g, s2, x)
+        gap = max(gap, np.abs(u1 - u2).max() / (np.abs(u1).max() + 1e-300))
+        x = x + u1
+    return gap
+
+
+def test_scale_invariance_check_rejects_eps_and_missing_sqrt():
+    """Negative control: with eps = 1e-2, or without the square root, the updates change under rescaling."""
+    assert _scale_gap(lambda: optim.adam(lr=0.1, eps=1e-2)) > 1e-3
+    assert _scale_gap(lambda: _wrong_missing_sqrt(0.1)) > 1e-3
+    assert _scale_gap(lambda: optim.adam(lr=0.1, eps=0.0)) < 1e-10
+
+
+def _reddi_worst_point_check(xs):
+    return bool(np.all(xs[::3] == 1.0) and np.all(xs > 0))
+
+
+def test_reddi_checks_discriminate():
+    """Negative control: the worst-point check fails on AMSGrad, and the converges-to-optimum check fails on Adam."""
+    C = 3.0
+    beta2 = 1.0 / (1.0 + C**2)
+    alpha = 0.5 * np.sqrt(1.0 - beta2)
+    lr = lambda k: alpha / np.sqrt(k + 1)  # noqa: E731
+    ams = _reddi_run(optim.amsgrad(lr=lr, betas=(0.0, beta2), eps=0.0), C, 3000)
+    adam = _reddi_run(optim.rmsprop(lr=lr, alpha=beta2, eps=0.0), C, 3000)
+    assert _reddi_worst_point_check(adam) and not _reddi_worst_point_check(ams)
+    assert np.all(np.abs(ams[-300:] + 1.0) < 0.02) and not np.all(np.abs(adam[-300:] + 1.0) < 0.02)
+
+
+def test_sgd_decay_check_rejects_decay_after_the_step():
+    """Negative control: shrinking the weights after the gradient step, (x - eta g)(1 - eta lambda), is not the L2 method."""
+    rng = np.random.default_rng(8)
+    lam, x0 = 0.3, rng.standard_normal(6)
+    opt = optim.sgd(lr=0.1, weight_decay=lam)
+    state, x, y = opt.init(x0), x0.copy(), x0.copy()
+    worst = 0.0
+    for _ in range(80):
+        u, state = opt.update(np.tanh(x) + 1.0, state, x)
+        x = x + u
+        y = (y - 0.1 * (np.tanh(y) + 1.0)) * (1 - 0.1 * lam)
+        worst = max(worst, np.abs(x - y).max())
+    assert worst > 1e-4
+
+
+def _wrong_cosine_off_by_one(T, lr_max, lr_min):
+    """Cosine decay over N + 1 instead of N intervals: never reaches lr_min."""
+    k = np.arange(T, dtype=float)
+    return lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(np.pi * k / T))
+
+
+def test_cosine_check_rejects_off_by_one():
+    """Negative control: the off-by-one cosine fails 'ends at lr_min' and 'mean (lr_max + lr_min)/2'."""
+    lrs = _wrong_cosine_off_by_one(50, 1.0, 0.1)
+    assert lrs[-1] != pytest.approx(0.1, rel=1e-12)
+    assert lrs.mean() != pytest.approx(0.55, rel=1e-12)
