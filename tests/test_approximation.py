@@ -773,6 +773,68 @@ def test_bump_derivatives_match_finite_differences_and_r2_class():
     assert np.abs(d2).max() > 0.99
 
 
+def _vc_proof_N(eps, c, r):
+    """N of the proof of cor-ua-vc-lower: the largest integer strictly below (c/eps)^(1/r)."""
+    root = (c / eps) ** (1.0 / r)
+    return int(np.ceil(root)) - 1
+
+
+def _wrong_vc_N_rounded_up(eps, c, r):
+    """Wrong variant: rounding (c/eps)^(1/r) up, which breaks eps < c N^-r."""
+    return int(np.ceil((c / eps) ** (1.0 / r)))
+
+
+def _vc_proof_steps_hold(choose_N, eps, c, r, d):
+    N = choose_N(eps, c, r)
+    return N >= 1 and eps < c * N ** (-r) and N**d >= 2.0**-d * (c / eps) ** (d / r)
+
+
+@pytest.mark.claim("cor-ua-vc-lower")
+def test_vc_lower_bound_choice_of_N():
+    """The N of the proof satisfies eps < c_psi N^-r and N^d >= 2^-d (c_psi/eps)^(d/r) for eps <= c_psi 2^-r; rounding up fails."""
+    for r, d in [(1, 1), (1, 3), (2, 2), (3, 5)]:
+        c = 0.23  # any c_psi in (0, 1]
+        for eps in c * 2.0**-r * np.geomspace(0.99, 1e-8, 40):  # strictly inside, away from rounding ties
+            assert _vc_proof_steps_hold(_vc_proof_N, eps, c, r, d)
+    # the rounded-up N violates eps < c N^-r whenever (c/eps)^(1/r) is not an integer
+    assert not _vc_proof_steps_hold(_wrong_vc_N_rounded_up, 0.23 / 7.5, 0.23, 1, 1)
+    assert _vc_proof_steps_hold(_vc_proof_N, 0.23 / 7.5, 0.23, 1, 1)
+
+
+def _worst_error_on_sphere(select, N=2, n_grid=400):
+    """max over a on the l-infinity unit circle (N = 2 bumps, d = r = 1) of ||f_a - approximant(f_a)||_inf."""
+    x = np.linspace(0.0, 1.0, 2001)
+    t = np.linspace(0.0, 8.0, n_grid, endpoint=False)  # perimeter parametrization of the square |a|_inf = 1
+    side, u = np.floor(t / 2).astype(int), (t % 2) - 1
+    A = np.stack([np.where(side == 0, 1, np.where(side == 2, -1, np.where(side == 1, -u, u))),
+                  np.where(side == 1, 1, np.where(side == 3, -1, np.where(side == 0, u, -u)))], axis=1)
+    F = np.array([ap.sobolev_bumps(x, a, 1) for a in A])
+    return max(np.abs(F[i] - select(F[i], F, i)).max() for i in range(len(A)))
+
+
+def _continuous_one_parameter_scheme(phi):
+    """W = 1: M(f) = <f, phi>/<phi, phi> (continuous, linear) and eta(theta) = theta phi."""
+    return lambda f, F, i: (f @ phi) / (phi @ phi) * phi
+
+
+def _wrong_discontinuous_selection(f, F, i):
+    """Wrong variant (violates the hypothesis): one parameter that indexes the target itself, error 0."""
+    return F[i]
+
+
+@pytest.mark.claim("thm-ua-continuous")
+@pytest.mark.parametrize("seed", range(3))
+def test_continuous_one_parameter_schemes_obey_the_lower_bound(seed):
+    """Every continuous scheme with W = 1 has worst error >= c_psi 2^-r (W+1)^-(r/d) = c_psi / 4 on two bumps; a discontinuous selection does not."""
+    x = np.linspace(0.0, 1.0, 2001)
+    c_psi = 2 * ap.sobolev_bumps(np.array([0.25]), np.array([1.0, 0.0]), 1)[0]  # c_psi N^-1 with N = 2
+    rng = np.random.default_rng(seed)
+    phi = np.interp(x, np.linspace(0, 1, 9), rng.standard_normal(9))
+    for candidate in (phi, ap.sobolev_bumps(x, np.array([1.0, 1.0]), 1), ap.sobolev_bumps(x, np.array([1.0, 0.3]), 1)):
+        assert _worst_error_on_sphere(_continuous_one_parameter_scheme(candidate)) >= c_psi / 4
+    assert _worst_error_on_sphere(_wrong_discontinuous_selection) < c_psi / 4
+
+
 # ----------------------------------------------------------------------------- Fourier to Barron
 
 

@@ -31,6 +31,7 @@ the weights set by hand; :func:`evaluate_network` runs one on a NumPy array.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -466,6 +467,7 @@ def bump(t, order: int = 0) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def _bump_constant(r: int) -> float:
     r""":math:`c_\psi = 1 / \max_{j \le r} \lVert \psi^{(j)} \rVert_\infty`, the maxima taken on a fine grid."""
     t = np.linspace(-0.5, 0.5, 200001)
