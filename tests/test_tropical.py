@@ -725,6 +725,84 @@ def test_parallelization_realizes_both_functions(depths):
         assert not _realizes(_wrong_parallel_mixing(first, second), both, x)
 
 
+# --------------------------------------------------------------------------- saturation of the gradient
+
+
+def _jacobian_norm(Ws, bs, act, x) -> float:
+    """Operator norm of the input Jacobian of the network at x, by torch.autograd.functional.jacobian."""
+    def f(v):
+        for W, c in zip(Ws[:-1], bs[:-1]):
+            v = act(W @ v + c)
+        return Ws[-1] @ v + bs[-1]
+    return torch.linalg.matrix_norm(torch.autograd.functional.jacobian(f, x), ord=2).item()
+
+
+def _saturation_bound(gamma: float, Ws) -> float:
+    """The bound gamma^(L-1) prod ||W_l|| of the proposition."""
+    return gamma ** (len(Ws) - 1) * float(np.prod([torch.linalg.matrix_norm(W, ord=2).item() for W in Ws]))
+
+
+def _wrong_sigmoid_gamma_half(Ws) -> float:
+    """Mistake: sup |sigmoid'| taken as 1/2 (an overstated constant)."""
+    return _saturation_bound(0.5, Ws)
+
+
+def _wrong_sigmoid_gamma_eighth(Ws) -> float:
+    """Mistake: sup |sigmoid'| taken as 1/8 (an understated constant)."""
+    return _saturation_bound(0.125, Ws)
+
+
+def _orthogonal(d, gen):
+    return torch.linalg.qr(torch.randn(d, d, generator=gen, dtype=torch.float64))[0]
+
+
+@pytest.mark.claim("prop-ff-saturation")
+@pytest.mark.parametrize("L", [2, 4, 7])
+def test_sigmoid_jacobian_bound_is_attained(L):
+    """For the sigmoid, ||Df(x)|| <= 4^-(L-1) prod ||W_l|| at random points, with ratio 1 (to 1e-12) at the extremal instance."""
+    gen = torch.Generator().manual_seed(L)
+    d = 6
+    Qs = [_orthogonal(d, gen) for _ in range(L)]
+    x0 = torch.randn(d, generator=gen, dtype=torch.float64)
+    b_ext = [-Qs[0] @ x0] + [-0.5 * Q @ torch.ones(d, dtype=torch.float64) for Q in Qs[1:]]
+    ratio = _jacobian_norm(Qs, b_ext, torch.sigmoid, x0) / _saturation_bound(0.25, Qs)
+    assert ratio == pytest.approx(1.0, abs=1e-12)
+    # general weights and biases: the bound holds
+    for _ in range(5):
+        Ws = [torch.randn(d, d, generator=gen, dtype=torch.float64) for _ in range(L)]
+        bs = [torch.randn(d, generator=gen, dtype=torch.float64) for _ in range(L)]
+        x = torch.randn(d, generator=gen, dtype=torch.float64)
+        assert _jacobian_norm(Ws, bs, torch.sigmoid, x) <= _saturation_bound(0.25, Ws) * (1 + 1e-12)
+    # negative controls: the overstated constant fails the tightness ratio, the understated one is violated
+    J = _jacobian_norm(Qs, b_ext, torch.sigmoid, x0)
+    assert J / _wrong_sigmoid_gamma_half(Qs) < 0.99
+    assert J > _wrong_sigmoid_gamma_eighth(Qs)
+
+
+@pytest.mark.claim("prop-ff-saturation")
+@pytest.mark.parametrize("L", [2, 5, 10])
+def test_relu_identity_network_has_identity_jacobian(L):
+    """The Jacobian of Id_{d,L} is the identity matrix at points without zero coordinates, whatever the depth."""
+    W, b = tp.identity_network(3, L)
+    Ws, bs = [torch.tensor(M) for M in W], [torch.tensor(c) for c in b]
+    x = torch.tensor([0.7, -1.3, 2.1], dtype=torch.float64)
+
+    def f(v):
+        for M, c in zip(Ws[:-1], bs[:-1]):
+            v = torch.relu(M @ v + c)
+        return Ws[-1] @ v + bs[-1]
+
+    J = torch.autograd.functional.jacobian(f, x)
+    assert torch.equal(J, torch.eye(3, dtype=torch.float64))
+    # negative control: with a sigmoid in place of the ReLU the same network shrinks the gradient
+    def g(v):
+        for M, c in zip(Ws[:-1], bs[:-1]):
+            v = torch.sigmoid(M @ v + c)
+        return Ws[-1] @ v + bs[-1]
+
+    assert torch.linalg.matrix_norm(torch.autograd.functional.jacobian(g, x), ord=2) < 0.5
+
+
 # --------------------------------------------------------------------------- bad input
 
 
