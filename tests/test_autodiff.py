@@ -1162,3 +1162,21 @@ def test_backprop_check_rejects_a_missing_activation_derivative(activation, monk
     phi, _ = ad.ACTIVATIONS[activation]
     monkeypatch.setitem(ad.ACTIVATIONS, activation, (phi, np.ones_like))  # _wrong_missing_activation_derivative
     assert not matches()
+
+
+@pytest.mark.claim("lem-ad-zero-set")
+def test_gradient_vanishes_on_a_fat_zero_set():
+    """g(x) = relu(max_i |x_i| - 1) vanishes on the cube [-1, 1]^3, a set of positive measure; at 200 uniform points of the cube its central-difference gradient is 0, while at points sampled outside the cube (_wrong_points_off_the_zero_set) it is not."""
+    def g(x):
+        return max(float(np.max(np.abs(x))) - 1.0, 0.0)
+
+    def grad_fd(x, h=1e-7):
+        return np.array([(g(x + h * e) - g(x - h * e)) / (2 * h) for e in np.eye(3)])
+
+    rng = np.random.default_rng(0)
+    inside = rng.uniform(-1, 1, size=(200, 3)) * (1 - 1e-6)
+    assert all(g(x) == 0.0 for x in inside)
+    assert max(np.abs(grad_fd(x)).max() for x in inside) == 0.0
+    outside = rng.uniform(-1, 1, size=(200, 3)) * 2.0
+    outside = outside[np.max(np.abs(outside), axis=1) > 1 + 1e-3]
+    assert min(np.abs(grad_fd(x)).max() for x in outside) > 0.5
