@@ -8,14 +8,16 @@ applied to the inputs :math:`x_1, \dots, x_n`. Two ways to differentiate it:
   value, :math:`\dot v_i = \sum_{j \prec i} \partial_j \varphi_i \, \dot v_j`. One pass gives a
   Jacobian-vector product :math:`J v`; a gradient of a function of :math:`n` inputs needs
   :math:`n` passes.
-- **Reverse mode** (:class:`Var`, :func:`vjp`): record the program, then sweep it backwards with
-  adjoints :math:`\bar v_j = \sum_{i \succ j} \bar v_i \, \partial_j \varphi_i`. One sweep gives a
+- **Reverse mode** (:class:`Var`, :func:`backward`, :func:`vjp`): record the program, then sweep it
+  backwards with adjoints :math:`\bar v_j = \tilde u_j + \sum_{i \succ j} \bar v_i \, \partial_j \varphi_i`
+  (:math:`\tilde u` the seeds, which may sit on intermediate registers). One sweep gives a
   vector-Jacobian product :math:`u^\top J`, hence a whole gradient, at a constant multiple of the
   cost of the function (the cheap-gradient principle).
 
 :func:`mlp_backprop` is reverse mode written by hand in matrix form for a multilayer network
-(the backpropagation recursion), and :func:`mlp_backprop_checkpointed` trades memory for
-recomputation. Operation counts, used to check the cheap-gradient principle, are collected
+(the backpropagation recursion, with the squared loss or softmax cross-entropy),
+:func:`mlp_errors` returns the errors :math:`\delta_\ell` of every input, and
+:func:`mlp_backprop_checkpointed` trades memory for recomputation. Operation counts, used to check the cheap-gradient principle, are collected
 inside a ``with count_ops() as c:`` block (see :class:`OpCount` for the cost model).
 
 ReLU is not differentiable at 0; both engines use ``relu'(0) = 0`` (as PyTorch does) unless
