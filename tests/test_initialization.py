@@ -333,26 +333,44 @@ def _wrong_relu_depth_scale_ignores_zero_fixed_point(sigma_w2, sigma_b2):
 
 @pytest.mark.claim("cor-init-relu-critical")
 def test_relu_criticality():
-    """For ReLU, chi1 = sigma_w^2/2 where a fixed point exists, chi1 = 1 only at (2, 0), chi1 is refused without a fixed point, and at q* = 0 the depth scale is refused: zero-bias correlations do not depend on sigma_w^2 and converge polynomially, not like (sigma_w^2/2)^l."""
+    """For ReLU, chi1 = sigma_w^2/2 wherever a fixed point exists (for every sigma_b^2), chi1 is refused without a fixed point, and the only critical point is (2, 0); a critical line at sigma_w^2 = 2 for sigma_b^2 > 0 is rejected."""
     assert init.chi1(2, 0, "relu") == 1.0
     assert init.chi1(1.5, 0.3, "relu") == 0.75
     assert init.chi1(1.0, 0.1, "relu") == 0.5
+    # independent reference: E[1{sqrt(q*) z > 0}] by Monte Carlo at the fixed point of the closed-form length map
+    z = np.random.default_rng(0).standard_normal(200000)
+    for s2, b2 in [(1.5, 0.3), (0.7, 1.0)]:
+        q_star = b2 / (1 - s2 / 2)
+        assert _z_score(s2 * (np.sqrt(q_star) * z > 0), init.chi1(s2, b2, "relu")) < 4
     for s2, b2 in [(2.0, 0.5), (2.5, 0.0), (3.0, 0.1)]:
         with pytest.raises(ValueError, match="no finite fixed point"):
             init.chi1(s2, b2, "relu")
+        assert init.fixed_point_q(s2, b2, "relu") == np.inf  # the reason: the lengths diverge
     assert init.depth_scale(2, 0, "relu") == np.inf
     assert init.critical_sigma_w2(0.0, "relu") == 2.0
     with pytest.raises(ValueError, match="no critical point"):
         init.critical_sigma_w2(0.3, "relu")
+    assert init.depth_scale(1.0, 0.1, "relu") == pytest.approx(1 / np.log(2))  # q* > 0: ordered, xi_c = 1/log 2
+    # negative control: on the supposed critical line (2, sigma_b^2 > 0) the lengths grow linearly, so it is not a fixed point
+    q = 1.0
+    for _ in range(50):
+        q = init.length_map(q, 2.0, 0.1, "relu")
+    assert q == pytest.approx(1.0 + 50 * 0.1)
+
+
+@pytest.mark.claim("prop-init-relu-zero-bias")
+def test_relu_zero_bias_correlations_do_not_depend_on_sigma_w2():
+    """In zero-bias ReLU networks the layer-by-layer correlations of two inputs are the same for sigma_w^2 = 1 and 2 (same draws, to 1e-12) and follow the critical arc-cosine map, so depth_scale refuses q* = 0; the old depth scale 1/log 2 (geometric rate 2^-l) is rejected."""
     with pytest.raises(ValueError, match="q\\* = 0"):
         init.depth_scale(1.0, 0.0, "relu")
-    assert init.depth_scale(1.0, 0.1, "relu") == pytest.approx(1 / np.log(2))  # q* > 0: ordered, xi_c = 1/log 2
-
-    # why: positive homogeneity makes the correlations of sigma_w^2 = 1 and 2 identical, draw by draw
+    with pytest.raises(ValueError, match="q\\* = 0"):
+        init.depth_scale(1.5, 0.0, "relu")
+    assert init.fixed_point_q(1.0, 0.0, "relu") == 0.0
     widths = [500] * 20
     c1, c2 = _relu_correlations(1.0, widths, seed=8), _relu_correlations(2.0, widths, seed=8)
     np.testing.assert_allclose(c1, c2, atol=1e-12)
-    # and 1 - c_l follows the critical arc-cosine map, not the geometric rate exp(-l / xi) of the old depth scale
+    c_other = _relu_correlations(1.0, widths, seed=9)  # another draw: not identical, so the equality above is not trivial
+    assert np.max(np.abs(c_other - c1)) > 1e-6
     gap0 = 1 - c1[0]
     mf = [c1[0]]
     for _ in widths[1:]:
@@ -365,6 +383,8 @@ def test_relu_criticality():
     assert check(1 - mf[-1])
     xi_wrong = _wrong_relu_depth_scale_ignores_zero_fixed_point(1.0, 0.0)
     assert not check(gap0 * np.exp(-(len(widths) - 1) / xi_wrong))
+    # lengths do scale: sigma_w^2 = 1 halves them per layer (xi_q = 1/log 2)
+    assert init.length_depth_scale(1.0, 0.0, "relu") == pytest.approx(1 / np.log(2))
 
 
 def test_tanh_critical_line_and_depth_scale():
