@@ -378,6 +378,8 @@ def test_stationarity_rate():
     x0 = np.array([1.0, 0.0]) + quad.x_star
     ratio = np.sum(quad.grad(x0) ** 2) / (2 * quad.L * quad.excess(x0))
     assert np.isclose(ratio, 1.0, rtol=1e-12)
+    # negative control: the bound L (f(x_0) - f*)/k (a missing factor 2) is violated on the same instance
+    assert np.sum(quad.grad(x0) ** 2) > quad.L * quad.excess(x0)
 
 
 # --- PL: (1 - mu/L)^k
@@ -945,3 +947,8 @@ def test_stability_threshold():
     above = optim.run(optim.gd(lr=2.05 / prob.L), prob.grad, x0, 2000)
     assert np.linalg.norm(below[-1] - prob.x_star) < 1e-8
     assert np.linalg.norm(above[-1] - prob.x_star) > 1e6
+    # negative controls: the thresholds 1/lambda_max and 4/lambda_max are wrong on the same problem
+    at_1_5 = optim.run(optim.gd(lr=1.5 / prob.L), prob.grad, x0, 2000)
+    assert np.linalg.norm(at_1_5[-1] - prob.x_star) < 1e-8          # converges beyond 1/lambda_max
+    at_3 = optim.run(optim.gd(lr=3.0 / prob.L), prob.grad, x0, 200)    # |1 - 3| = 2: no overflow in 200 steps
+    assert not np.linalg.norm(at_3[-1] - prob.x_star) < 1e-8        # diverges below 4/lambda_max

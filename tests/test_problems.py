@@ -163,8 +163,9 @@ def test_noisy_gradient_mean_and_variance():
     assert abs(sq.mean() - sigma**2 * d) <= 4 * sq.std(ddof=1) / np.sqrt(n)
 
 
+@pytest.mark.claim("prop-gm-minibatch")
 def test_minibatch_variance_divided_by_batch_size():
-    """Mini-batch least-squares gradients are unbiased and their variance is the single-sample variance divided by B."""
+    """Mini-batch least-squares gradients are unbiased and their variance is the exact single-sample variance divided by B, within 4 standard errors; division by sqrt(B) is rejected."""
     rng = np.random.default_rng(5)
     X, y = rng.standard_normal((30, 3)), rng.standard_normal(30)
     w = rng.standard_normal(3)
@@ -176,7 +177,10 @@ def test_minibatch_variance_divided_by_batch_size():
         G = problems.minibatch_gradient(X, y, B, seed=B)(np.tile(w, (n, 1)))
         np.testing.assert_allclose(G.mean(axis=0), full, atol=4 * np.sqrt(G.var(axis=0).max() / n))
         sq = np.sum((G - full) ** 2, axis=1)                         # unbiased estimate of the trace
-        assert abs(sq.mean() - exact_var / B) <= 4 * sq.std(ddof=1) / np.sqrt(n)
+        se = sq.std(ddof=1) / np.sqrt(n)
+        assert abs(sq.mean() - exact_var / B) <= 4 * se
+        if B > 1:                                                    # negative control: _wrong_over_sqrt_B
+            assert abs(sq.mean() - exact_var / np.sqrt(B)) > 4 * se
 
 
 # ----------------------------------------------------------------------------- sharpness
