@@ -194,7 +194,7 @@ def sgd(lr: Schedule, weight_decay: float = 0.0) -> Optimizer:
 
     The same map as :func:`gd`: what makes it stochastic is the gradient oracle, an unbiased
     estimate :math:`\E[g_k \mid x_k] = \nabla f(x_k)` (e.g. a mini-batch gradient or
-    :func:`noisy_gradient`). Use a decreasing schedule ``lr = lambda k: c / (k + k0)`` for
+    :func:`nnmath.problems.noisy_gradient`). Use a decreasing schedule ``lr = lambda k: c / (k + k0)`` for
     the :math:`O(1/k)` rate of the strongly convex case.
     """
     return gd(lr, weight_decay)
