@@ -80,9 +80,9 @@ def _wrong_threshold_risk_missing_factor(thresholds, flip):
     return flip + np.abs(np.asarray(thresholds) - 0.5)
 
 
-@pytest.mark.claim("prop-lp-finite-class")
+@pytest.mark.claim("thm-lp-bayes-classifier")
 def test_threshold_risk_formula_matches_monte_carlo():
-    """The exact 0-1 risk η + (1 − 2η)|θ − 1/2| of each threshold classifier agrees with Monte Carlo within 4 s.e."""
+    """The risk ρ + (1 − 2ρ)|θ − 1/2| of each threshold classifier, given by the Bayes-classifier identity, agrees with Monte Carlo within 4 s.e."""
     thetas, flip = np.linspace(0, 1, 11), 0.2
     x, y = data.threshold_classification(200_000, flip=flip, seed=3)
     errors = (x[:, None] >= thetas[None, :]) != y[:, None]
@@ -122,7 +122,6 @@ def _wrong_sup_over_half_the_class(thetas, *, n, flip, n_trials, seed):
     return out
 
 
-@pytest.mark.claim("prop-lp-finite-class")
 def test_uniform_deviation_is_the_supremum_over_the_whole_class():
     """The sampled uniform deviation equals a loop over all thresholds on the replayed samples; a sup over half the class is caught."""
     thetas, kw = np.linspace(0, 1, 21), dict(n=60, flip=0.2, n_trials=200, seed=4)
@@ -137,7 +136,12 @@ def test_finite_class_deviation_bound_holds_with_probability_one_minus_delta():
     delta = 0.05
     # the chapter's class: 21 thresholds, n = 200
     thetas, n = np.linspace(0, 1, 21), 200
-    dev = learning.finite_class_deviation(thetas, n=n, flip=0.2, n_trials=2000, seed=0).deviation
+    kw = dict(n=n, flip=0.2, n_trials=2000, seed=0)
+    dev = learning.finite_class_deviation(thetas, **kw).deviation
+    # the sampled quantity is the supremum over the whole class (a sup over half of it would pass the bound)
+    ref = _reference_deviations(thetas, **kw)
+    assert np.allclose(dev, ref, atol=1e-12)
+    assert not np.allclose(_wrong_sup_over_half_the_class(thetas, **kw), ref, atol=1e-12)  # negative control
     bound = np.sqrt(np.log(2 * len(thetas) / delta) / (2 * n))
     assert np.mean(dev > bound) <= delta
     # near the worst case: a single classifier of risk 1/2, where Hoeffding is closest to exact
@@ -346,13 +350,17 @@ def test_filter_factors_lie_in_unit_interval_and_increase_only_for_small_steps()
     assert np.all(np.abs(G[-1] - 1) < 1e-6)  # ... although the factors still converge to one
 
 
+@pytest.mark.claim("prop-lp-gd-filter")
 def test_gradient_descent_converges_to_least_squares():
-    """With a step below n/s₁², the gradient-descent path tends to the least-squares solution (ridge at λ = 0)."""
+    """With a step 0.9 n/s₁² (above n/(2s₁²)), gradient descent tends to the least-squares solution; at 1.05 n/s₁² it diverges."""
     rng = np.random.default_rng(7)
     Phi, y = rng.standard_normal((25, 4)), rng.standard_normal(25)
     lr = 0.9 * 25 / np.linalg.norm(Phi, 2) ** 2
     np.testing.assert_allclose(learning.gd_least_squares(Phi, y, lr, 3000)[-1], learning.ridge(Phi, y, 0.0),
                                atol=1e-8)
+    # negative control: beyond n / s1^2 the hypothesis fails and so does convergence
+    too_large = learning.gd_least_squares(Phi, y, 1.05 * 25 / np.linalg.norm(Phi, 2) ** 2, 3000)[-1]
+    assert np.linalg.norm(too_large - learning.ridge(Phi, y, 0.0)) > 1e3
 
 
 def _exact_factor_bounds(k_max=64, t_max=40):
@@ -513,6 +521,18 @@ def test_comparison_inequalities_hold_pointwise_and_are_tight():
     assert np.all(psi <= ex_l + 1e-12)
     assert np.max(np.where(wrong & (np.abs(2 * etas - 1) > 1e-3), psi / np.maximum(ex_l, 1e-300), 0)) >= 0.99
     assert not np.all((2 * etas - 1) ** 2 * wrong <= ex_l + 1e-12)  # negative control: _wrong_without_half
+    # the integrated inequalities for random polynomial scores, by quadrature
+    t = -1 + (2 * np.arange(4000) + 1) / 4000
+    e = _eta(t)
+    rng = np.random.default_rng(17)
+    for _ in range(20):
+        w = rng.standard_normal(6)
+        f = lambda s, w=w: learning.legendre_features(s, 5) @ w  # noqa: E731
+        ex01 = learning.classification_excess_risk(f, _eta, nodes=4000)
+        for loss, bound in (("hinge", lambda d: d), ("logistic", lambda d: np.sqrt(2 * d))):
+            c = learning.conditional_surrogate_risk(loss, e, f(t))
+            c_star = learning.conditional_surrogate_risk(loss, e, learning.surrogate_minimizer(loss, e))
+            assert ex01 <= bound(np.mean(c - c_star)) + 1e-12
 
 
 def test_fit_linear_classifier_minimizes_its_objective():
