@@ -175,6 +175,14 @@ def test_massart_holds_for_random_sign_vectors():
     assert est - 4 * se > _wrong_massart_missing_sqrt2(A)
 
 
+def test_rademacher_exact_and_monte_carlo_agree():
+    """The exact enumeration and the Monte Carlo estimate of R(A) agree within 4 s.e.; R of a single vector is 0."""
+    A = np.random.default_rng(20).standard_normal((7, 10))
+    est, se = gen.rademacher_finite(A, n_draws=20_000, generator=21)
+    assert abs(est - gen.rademacher_exact(A)) <= 4 * se
+    assert gen.rademacher_exact(A[:1]) == pytest.approx(0.0, abs=1e-15)
+
+
 @pytest.mark.claim("lem-uc-contraction")
 def test_contraction_inequality_by_exact_enumeration():
     """For random finite A ⊂ R^8 and random L-Lipschitz φ_i, R(φ∘A) ≤ L·R(A) exactly; equality for φ_i(t) = L t."""
