@@ -1180,3 +1180,27 @@ def test_gradient_vanishes_on_a_fat_zero_set():
     outside = rng.uniform(-1, 1, size=(200, 3)) * 2.0
     outside = outside[np.max(np.abs(outside), axis=1) > 1 + 1e-3]
     assert min(np.abs(grad_fd(x)).max() for x in outside) > 0.5
+
+
+def _fitted_relu_rates(sigma2, width, independent_error, seeds=range(6), L=30, batch=8):
+    rates = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        Ws = [rng.standard_normal((width, width)) * math.sqrt(sigma2 / width) for _ in range(L)]
+        bs = [np.zeros(width) for _ in range(L)]
+        X, U = rng.standard_normal((batch, width)), rng.standard_normal((batch, width))
+        Y = ad.mlp_forward(Ws, bs, X, "relu") - U if independent_error else U
+        norms = [math.sqrt(np.mean(np.sum(d**2, axis=1))) for d in ad.mlp_errors(Ws, bs, X, Y, "relu")]
+        rates.append(plotting.fit_geometric_rate(L - np.arange(1, L + 1), np.array(norms)).rate)
+    rates = np.array(rates)
+    return rates.mean(), rates.std(ddof=1) / math.sqrt(len(rates))
+
+
+@pytest.mark.parametrize("width", [64, 128])
+def test_independent_output_error_follows_the_heuristic_and_the_squared_loss_does_not(width):
+    """With delta_L independent of the weights the fitted per-layer ratio of a ReLU network (sigma_w^2 = 2.5) is sqrt(sigma_w^2/2) within 4 standard errors over 6 networks; with the squared loss against an independent target it exceeds it by more than 4 standard errors at both widths."""
+    target = math.sqrt(2.5 / 2)
+    mean, se = _fitted_relu_rates(2.5, width, independent_error=True)
+    assert abs(mean - target) <= 4 * se
+    mean_sq, se_sq = _fitted_relu_rates(2.5, width, independent_error=False)
+    assert mean_sq - target > 4 * se_sq
