@@ -1204,3 +1204,11 @@ def test_independent_output_error_follows_the_heuristic_and_the_squared_loss_doe
     assert abs(mean - target) <= 4 * se
     mean_sq, se_sq = _fitted_relu_rates(2.5, width, independent_error=False)
     assert mean_sq - target > 4 * se_sq
+
+
+def test_backward_accepts_a_numpy_vector_of_seeds():
+    """Seeds given as a 1-d NumPy array act like a list."""
+    x = ad.Var(2.0)
+    y = x * x
+    ad.backward([y], np.array([0.5]))
+    assert x.grad == 2.0

@@ -308,6 +308,8 @@ def backward(outputs: Sequence[Var], seeds: Sequence[float]) -> None:
         raise TypeError(f"outputs must be a sequence of Var, got {type(outputs).__name__}")
     if not all(isinstance(o, Var) for o in outputs):
         raise TypeError("outputs must contain only Var nodes")
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
+        seeds = seeds.tolist()
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or len(seeds) != len(outputs):
         raise ValueError(f"seeds must be a sequence of {len(outputs)} real numbers (one per output)")
     seeds = [check_real(f"seeds[{r}]", u) for r, u in enumerate(seeds)]
