@@ -20,10 +20,18 @@ against its theorem.
   one-hidden-layer ReLU network (:func:`relu_interpolant`), a least-squares fit of the outer
   weights of such a network (:func:`shallow_lstsq_fit`), and a counter of the linear
   pieces of a one-dimensional piecewise-linear function (:func:`count_pieces`).
+- Adversaries for the depth-separation bounds: best free-knot polygons found by dynamic
+  programming (:func:`free_knot_l1_fit`), a network that follows the sawtooth
+  (:func:`sawtooth_following`), and networks with nearly :math:`(m+1)^L` pieces
+  (:func:`many_pieces_network`, :func:`many_pieces_count`).
+- The bump functions of the lower bounds (:func:`bump`, :func:`sobolev_bumps`).
 - Maurey's sampling of :math:`n` units from a network's representation
   :math:`f = \sum_j c_j \operatorname{relu}(\langle w_j, x\rangle + b_j)`, whose
   :math:`L^2` error decays like :math:`n^{-1/2}` in every dimension
-  (:func:`barron_target`, :func:`maurey_sample`, :func:`maurey_errors`).
+  (:func:`barron_target`, :func:`maurey_sample`, :func:`maurey_errors`), on targets with
+  planted directions (:func:`planted_ball`, :func:`planted_saddle_target`), against random
+  features fitted by least squares (:func:`random_features_l2_error`); and the Taylor
+  representation of a ridge function as an average of ReLU units (:func:`taylor_ridge_target`).
 
 Networks are ``torch.nn.Sequential`` stacks of ``Linear`` and ``ReLU`` layers in float64 with
 the weights set by hand; :func:`evaluate_network` runs one on a NumPy array.
