@@ -547,7 +547,8 @@ def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
     run until the gradient norm is below 1e-10. Hinge loss: the support vector machine
     :math:`\tfrac12\lVert w\rVert^2 + C\sum_i \max(0, 1 - y_i\langle w, \Phi_i\rangle)` with
     :math:`C = 1/(2\lambda n)`, the same problem scaled by :math:`1/(2\lambda)`, solved by dual
-    coordinate ascent in liblinear (scikit-learn's ``LinearSVC``, no intercept). ``y`` has entries
+    coordinate ascent in liblinear (scikit-learn's ``LinearSVC``, no intercept, its default tolerance
+    1e-4; a fit that does not converge raises ``ConvergenceWarning`` as an error). ``y`` has entries
     :math:`\pm 1`.
     """
     Phi = check_array("Phi", Phi, ndim=2)
@@ -558,11 +559,16 @@ def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
     lam = check_real("lam", lam, minimum=0.0, strict=True)
     n, q = Phi.shape
     if loss == "hinge":
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.svm import LinearSVC
 
         svm = LinearSVC(loss="hinge", C=1.0 / (2.0 * lam * n), fit_intercept=False, dual=True,
-                        tol=1e-10, max_iter=1_000_000)
-        return svm.fit(Phi, y).coef_[0].copy()
+                        tol=1e-4, max_iter=1_000_000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)  # never return an unconverged fit silently
+            return svm.fit(Phi, y).coef_[0].copy()
     w = np.zeros(q)
     Z = y[:, None] * Phi
     for _ in range(100):
