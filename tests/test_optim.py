@@ -658,6 +658,21 @@ def test_heavy_ball_step_exceeds_gd_stability_threshold():
     assert np.linalg.norm(optim.run(optim.gd(lr=lr), prob.grad, np.zeros(10), 200)[-1] - prob.x_star) > 1e6
 
 
+def test_heavy_ball_stability_range():
+    """Heavy ball with constant (eta, beta) converges iff eta L < 2(1 + beta) (exercise ex-gm-6): just below converges, just above diverges, and 2/L (the GD threshold) is not the boundary."""
+    prob = problems.random_quadratic(np.geomspace(0.05, 1.0, 6), seed=7)
+    beta = 0.5
+    x0 = np.ones(6)
+
+    def final_error(eta_L, steps):
+        X = optim.run(optim.heavy_ball(lr=eta_L / prob.L, momentum=beta), prob.grad, x0, steps)
+        return np.linalg.norm(X[-1] - prob.x_star)
+
+    assert final_error(2 * (1 + beta) * 0.98, 3000) < 1e-8
+    assert final_error(2 * (1 + beta) * 1.02, 3000) > 1e3
+    assert final_error(2.5, 3000) < 1e-8                          # beyond GD's threshold 2/L, still stable
+
+
 # --- the lower bound
 
 def _krylov_minimum_gap(prob: problems.Quadratic, k: int) -> float:
