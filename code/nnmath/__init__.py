@@ -15,6 +15,8 @@ One module a topic, each read alongside its chapter:
   *Adaptive methods*); :mod:`nnmath.problems`: the test problems and gradient oracles they run
   on; :mod:`nnmath.online` and :mod:`nnmath.schedules` for online convex optimization and
   learning-rate schedules (*Adaptive methods*);
+- :mod:`nnmath.generalization`: Rademacher complexity, VC dimension and Cover's count, spectral
+  complexity, PAC-Bayes (*Uniform convergence, Rademacher complexity and sample complexity*);
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
 
