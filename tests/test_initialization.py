@@ -724,3 +724,44 @@ def test_bad_input():
         init.train_two_layer(np.ones((4, 2)), np.ones(4), np.ones((3, 2)), np.ones(3), np.ones(2), steps=1, lr=0.1)
     with pytest.raises(ValueError, match="lr"):
         init.train_two_layer(np.ones((4, 2)), np.ones(4), np.ones((3, 2)), np.ones(3), np.ones(3), steps=1, lr=0.0)
+
+
+def test_simulate_backward_and_tangent_match_autograd():
+    """The squared norms of simulate's backpropagated vectors equal those of torch.autograd's gradients of <u, z_L> with respect to each z_l, and its tangents equal autograd Jacobians times the tangent direction (same draws replayed)."""
+    import torch
+
+    n0, widths, s2, b2, seed = 5, [7, 4, 6], 1.6, 0.2, 3
+    x = np.random.default_rng(0).standard_normal((1, n0))
+    P = init.simulate(x, widths, sigma_w2=s2, sigma_b2=b2, phi="tanh", tangent=True, backward="same", seed=seed)
+    rng = np.random.default_rng(seed)  # replay: tangent direction, then weight and bias per layer, then u
+    dh0 = rng.standard_normal((1, n0, 1))
+    dh0 /= np.linalg.norm(dh0)
+    Ws, bs, fan_in = [], [], n0
+    for n in widths:
+        Ws.append(torch.tensor(np.sqrt(s2 / fan_in) * rng.standard_normal((1, n, fan_in))[0]))
+        bs.append(torch.tensor(np.sqrt(b2) * rng.standard_normal((1, n, 1))[0, :, 0]))
+        fan_in = n
+    u = rng.standard_normal((1, widths[-1], 1))[0, :, 0]
+    u = torch.tensor(u / np.linalg.norm(u))
+
+    h = torch.tensor(x[0], requires_grad=True)
+    zs = []
+    for W, b in zip(Ws, bs):
+        z = W @ h + b
+        z.retain_grad()
+        zs.append(z)
+        h = torch.tanh(z)
+    (u @ zs[-1]).backward()
+    np.testing.assert_allclose(P.backward[0, :, 0], [float(z.grad @ z.grad) for z in zs], rtol=1e-12)
+
+    def layers(v):
+        out = []
+        for W, b in zip(Ws, bs):
+            z = W @ v + b
+            out.append(z)
+            v = torch.tanh(z)
+        return tuple(out)
+
+    jacobians = torch.autograd.functional.jacobian(layers, torch.tensor(x[0]))  # one per layer
+    tangents = [J.numpy() @ dh0[0, :, 0] for J in jacobians]
+    np.testing.assert_allclose(P.tangent[0, :, 0], [t @ t for t in tangents], rtol=1e-12)
