@@ -11,8 +11,13 @@
    and the test's name. A claim whose label does not exist is a dangling reference
    and fails the ``-W -n`` build; ``tests/test_claims.py`` checks it as well.
 
+3. **Mathematics in references.** A title in ``references.bib`` may contain ``$...$``
+   (Klusowski and Barron's ``$\\ell^1$``); pybtex passes it through as text. After the
+   references are resolved, such text inside a bibliography entry becomes a math node, so
+   it is typeset by MathJax on the website and by LaTeX in the PDF.
+
 The pure functions (:func:`load_macros`, :func:`collect_claims`,
-:func:`collect_labels`) are used by the tests too.
+:func:`collect_labels`, :func:`split_math`) are used by the tests too.
 """
 
 from __future__ import annotations
@@ -225,9 +230,61 @@ def _make_directives():
     return MacroTable, VerifiedClaims
 
 
+# --------------------------------------------------------------------------- math in references
+INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def split_math(text: str) -> list[tuple[str, str]]:
+    """Split ``text`` into ``("text", ...)`` and ``("math", ...)`` pieces at ``$...$``."""
+    pieces, pos = [], 0
+    for m in INLINE_MATH.finditer(text):
+        if m.start() > pos:
+            pieces.append(("text", text[pos:m.start()]))
+        pieces.append(("math", m.group(1).strip()))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append(("text", text[pos:]))
+    return pieces
+
+
+_PLAIN = [(r"\ell", "ℓ"), (r"\infty", "∞"), (r"\log", "log"), ("^0", "⁰"), ("^1", "¹"), ("^2", "²"),
+          ("^3", "³"), ("{", ""), ("}", ""), (" ^", "^")]
+
+
+def plain_math(text: str) -> str:
+    """``$...$`` replaced by a plain-text approximation, for tooltips (which cannot typeset): ``$\\ell ^1$`` -> ``ℓ¹``."""
+    def plain(tex: str) -> str:
+        for a, b in _PLAIN[-1:] + _PLAIN[:-1]:
+            tex = tex.replace(a, b)
+        return tex.strip()
+    return INLINE_MATH.sub(lambda m: plain(m.group(1)), text)
+
+
+def _math_in_references(app, doctree, docname):
+    """Turn ``$...$`` in the text of bibliography entries into math nodes (website and PDF)."""
+    from docutils import nodes
+
+    for ref in doctree.findall(nodes.reference):  # the tooltip of a citation shows the entry as text
+        if "$" in ref.get("reftitle", ""):
+            ref["reftitle"] = plain_math(ref["reftitle"])
+    changed = False
+    for citation in doctree.findall(nodes.citation):
+        for text in list(citation.findall(nodes.Text)):
+            if "$" not in text or isinstance(text.parent, (nodes.literal, nodes.math)):
+                continue
+            new = [nodes.math(piece, piece) if kind == "math" else nodes.Text(piece)
+                   for kind, piece in split_math(str(text))]
+            text.parent.replace(text, new)
+            changed = True
+    if changed and app.builder.format == "html":
+        # MathJax is loaded only on pages that had mathematics when they were read.
+        app.env.get_domain("math").data["has_equations"][docname] = True
+
+
 def setup(app):
     MacroTable, VerifiedClaims = _make_directives()
     app.connect("config-inited", _config_inited, priority=400)
+    app.connect("doctree-resolved", _math_in_references)
     app.add_directive("macro-table", MacroTable)
     app.add_directive("verified-claims", VerifiedClaims)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -154,3 +154,27 @@ def test_environment_hash_follows_requirements_and_package(tmp_path, monkeypatch
     with open(tmp_path / "code" / "nnmath" / "learning.py", "a") as f:
         f.write("\n# a change\n")
     assert len({base, changed_req, build_book.env_hash()}) == 3
+
+
+def test_math_in_a_reference_title_is_typeset(tmp_path):
+    """A ``$...$`` in a bibliography title becomes MathJax math on the page, never raw TeX."""
+    book = _mini_book(tmp_path, "")
+    (book / "bad.md").write_text("# Refs\n\nSee {cite}`klusowski2018approximation`.\n\n```{bibliography}\n```\n")
+    proc = _build(book)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    html = (book / "_build" / "html" / "bad.html").read_text(encoding="utf-8")
+    assert "$" not in html.split('<div class="footer', 1)[0].split("</header>")[-1], "raw TeX on the page"
+    assert "with ℓ¹ and ℓ⁰ controls" in html, "the citation's tooltip does not read as plain text"
+    entry = html[html.index('role="doc-biblioentry"'):]
+    assert re.search(r'<span class="math[^"]*">\\\(\\ell\s*\^1\\\)</span>', entry), entry[:600]
+    assert "mathjax" in html.lower(), "the page with math in a reference does not load MathJax"
+
+
+def test_split_math_pieces():
+    """split_math separates text and $...$ math, and leaves text without dollars whole."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import nnbook
+    assert nnbook.split_math(r"with $\ell ^1$ and $\ell^0$ controls") == [
+        ("text", "with "), ("math", r"\ell ^1"), ("text", " and "), ("math", r"\ell^0"), ("text", " controls")]
+    assert nnbook.split_math("no math") == [("text", "no math")]
+    assert nnbook.plain_math(r"with $\ell ^1$ and $O(1/k^2)$") == "with ℓ¹ and O(1/k²)"
