@@ -209,6 +209,19 @@ def test_statement_and_equation_links_jump_to_anchors(visits, site, browser, nam
             assert target.is_file() and f'id="{unquote(anchor)}"' in target.read_text(encoding="utf-8"), href
 
 
+@pytest.mark.parametrize("width", [1280, 800])
+def test_one_search_box(site, browser, width):
+    """At desktop and at narrow width a page shows exactly one search box (not the header's and the sidebar's)."""
+    v = Visit(browser, urljoin(site, "index.html"))
+    try:
+        v.page.set_viewport_size({"width": width, "height": 900})
+        shown = v.page.evaluate("""() => [...document.querySelectorAll('.search-button__button, form.bd-search')]
+                                   .filter(e => e.checkVisibility()).length""")
+        assert shown == 1, f"{shown} search boxes visible at width {width}"
+    finally:
+        v.close()
+
+
 def test_search_finds_a_chapter(site, browser):
     chapters = [p for p in PAGES if p["numbered"]] or PAGES
     chapter = chapters[0]
