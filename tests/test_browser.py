@@ -209,6 +209,24 @@ def test_statement_and_equation_links_jump_to_anchors(visits, site, browser, nam
             assert target.is_file() and f'id="{unquote(anchor)}"' in target.read_text(encoding="utf-8"), href
 
 
+def test_landing_page_says_what_the_book_is_in_one_screen(visits):
+    """On the landing page, the first screen (1280 x 900) shows what the book is, the three ways to read it and the parts."""
+    page = visits["index"].page
+    page.evaluate("() => window.scrollTo(0, 0)")
+    bottoms = page.evaluate("""() => {
+        const main = document.querySelector('main') || document.body;
+        const find = (re) => [...main.querySelectorAll('p, li, .admonition-title')].find(e => re.test(e.textContent));
+        const wanted = {what: /executable textbook/, website: /on the website/i, notebook: /live notebook/i,
+                        pdf: /As a PDF/, parts: /The six parts/};
+        return Object.fromEntries(Object.entries(wanted).map(([k, re]) => {
+            const e = find(re); return [k, e ? e.getBoundingClientRect().bottom : null]; }));
+    }""")
+    missing = [k for k, b in bottoms.items() if b is None]
+    assert not missing, f"the landing page does not say: {missing}"
+    below = {k: round(b) for k, b in bottoms.items() if b > 900}
+    assert not below, f"below the first screen (px): {below}"
+
+
 @pytest.mark.parametrize("width", [1280, 800])
 def test_one_search_box(site, browser, width):
     """At desktop and at narrow width a page shows exactly one search box (not the header's and the sidebar's)."""
