@@ -305,10 +305,10 @@ def test_yarotsky_polynomial_error_bound():
         assert err_sq > 4.0 ** -(m + 1) / 2
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(st.floats(0, 1), st.floats(0, 1), st.integers(0, 10))
 def test_yarotsky_product_is_symmetric(x, y, m):
-    """The approximate product is symmetric in its two arguments."""
+    """The approximate product is symmetric in its two arguments (to 1e-15: the two orders of the sum round differently)."""
     a = ap.yarotsky_product(np.array([x]), np.array([y]), m)
     b = ap.yarotsky_product(np.array([y]), np.array([x]), m)
     np.testing.assert_allclose(a, b, atol=1e-15)
