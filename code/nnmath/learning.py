@@ -13,8 +13,18 @@ and by gradient descent on the unregularized empirical risk, whose iterates from
 .. math::  w_t = \sum_i \frac{1 - (1 - \tfrac{2\eta}{n} s_i^2)^t}{s_i}\, (u_i^\top y)\, v_i
 
 of the singular value decomposition :math:`\Phi = \sum_i s_i u_i v_i^\top`.
-:func:`bias_variance` estimates the three terms of the bias-variance decomposition
-by Monte Carlo over independent training sets.
+:func:`bias_variance` estimates the terms of the bias-variance decomposition
+by Monte Carlo over independent training sets (bias² and variance without bias;
+their sum equals the mean squared error to the target by algebra, so only the
+noise term is measured independently). :func:`gd_fixed_design` and
+:func:`ridge_fixed_design` give the exact fixed-design bias and variance of early
+stopping and ridge, which the chapter compares filter by filter.
+
+For classification with labels :math:`\pm 1`: the surrogate losses
+:func:`logistic_loss` and :func:`hinge_loss`, their conditional risks
+:math:`C_\eta(\alpha) = \eta\varphi(\alpha) + (1-\eta)\varphi(-\alpha)` and minimizers,
+the excess 0-1 risk over the Bayes classifier :math:`\sign(2\eta - 1)`, and
+:func:`fit_linear_classifier` for penalized surrogate risk minimization.
 """
 
 from __future__ import annotations
