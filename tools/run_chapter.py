@@ -12,6 +12,7 @@ environment (``tests/test_binder.py``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,7 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=int, default=TIMEOUT)
     ap.add_argument("--kernel", default="python3")
     args = ap.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # as the build: many-threaded BLAS crawls on a loaded machine
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     failed = []
