@@ -755,7 +755,7 @@ def test_lower_bound_check_rejects_a_method_that_is_not_first_order():
 
 @pytest.mark.claim("thm-gm-sgd-strong")
 def test_sgd_decreasing_steps_rate():
-    """SGD with steps 2/(mu(k+k0)) on a noisy strongly convex quadratic: E||x_k - x*||^2 <= nu/(k+k0) within 4 standard errors over independent chains, fitted slope about -1."""
+    """SGD with steps 2/(mu(k+k0)) on a noisy strongly convex quadratic: E||x_k - x*||^2 <= nu/(k+k0) and matches its exact recursion within 4 standard errors over independent chains, fitted slope about -1."""
     prob = problems.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
     L, mu, s, d, chains = prob.L, prob.mu, 0.5, 5, 400
     k0 = 2 * L / mu
@@ -767,6 +767,19 @@ def test_sgd_decreasing_steps_rate():
     k = np.arange(1001)
     bound = nu / (k + k0)
     assert np.all(msd[1:] <= bound[1:] + 4 * se[1:])
+    # pinned: the exact second moments from the recursion r_{k+1,i} = (1 - eta_k lam_i)^2 r_{k,i} + eta_k^2 s^2
+    lam, V = np.linalg.eigh(prob.A)
+    r = (V.T @ (0 - prob.x_star)) ** 2
+    exact = [r.sum()]
+    for j in range(1000):
+        eta_j = 2 / (mu * (j + k0))
+        r = (1 - eta_j * lam) ** 2 * r + eta_j**2 * s**2
+        exact.append(r.sum())
+    exact = np.array(exact)
+    assert np.all(exact <= bound * (1 + 1e-12))
+    checkpoints = np.array([10, 100, 1000])
+    assert np.all(np.abs(msd[checkpoints] - exact[checkpoints]) <= 4 * se[checkpoints])
+    assert not np.all(np.abs(2 * msd[checkpoints] - exact[checkpoints]) <= 4 * se[checkpoints])  # doubled
     fit = plotting.fit_power_law(k[100:] + k0, msd[100:])
     assert -1.15 < fit.slope < -0.85
     # negative control (_wrong_constant_step): a constant step eta_0 stalls at a floor, and the slope check rejects it
@@ -911,6 +924,36 @@ def test_nonconvex_sgd_stationarity_rate():
     assert min(ratios) > 0.3                                  # near-worst: the bound is not vacuous here
     slope = np.polyfit(np.log(Ks), np.log(means), 1)[0]
     assert -0.6 < slope < -0.4
+
+
+def _quadratic_stationarity_exact(L, x0, s, eta, K):
+    """E of (1/K) sum_{k<K} ||grad f(x_k)||^2 for f = L||x||^2/2 and noise N(0, s^2 I), from the second-moment recursion.
+
+    E||x_k||^2 = q^k ||x_0||^2 + eta^2 s^2 d (1 - q^k)/(1 - q) with q = (1 - eta L)^2, and ||grad f||^2 = L^2 ||x||^2.
+    """
+    q = (1 - eta * L) ** 2
+    k = np.arange(K)
+    second = q**k * np.sum(x0**2) + eta**2 * s**2 * x0.size * (1 - q**k) / (1 - q)
+    return L**2 * second.mean()
+
+
+@pytest.mark.claim("thm-gm-sgd-nonconvex")
+def test_stationarity_bound_pinned_on_a_quadratic():
+    """On f = L||x||^2/2 (an L-smooth function where the expectation is exact) SGD's average squared gradient matches its closed form within 4 standard errors, at about half the Ghadimi-Lan bound; a doubled value is rejected."""
+    L, s, chains = 2.0, 1.0, 200
+    x0 = np.full(10, 3.0)
+    delta, sigma2 = L / 2 * np.sum(x0**2), s**2 * x0.size
+    for i, K in enumerate((100, 1000)):
+        eta = min(1 / L, np.sqrt(2 * delta / (L * sigma2 * K)))
+        oracle = problems.noisy_gradient(lambda X: L * X, s, seed=400 + i)
+        X = optim.run(optim.sgd(lr=eta), oracle, np.tile(x0, (chains, 1)), K)
+        per_chain = np.mean(np.sum((L * X[:-1]) ** 2, axis=2), axis=0)
+        m, se = per_chain.mean(), per_chain.std(ddof=1) / np.sqrt(chains)
+        exact = _quadratic_stationarity_exact(L, x0, s, eta, K)
+        bound = _ghadimi_lan_bound(L, delta, sigma2, K)
+        assert abs(m - exact) <= 4 * se
+        assert 0.4 < exact / bound <= 1
+        assert abs(2 * m - exact) > 4 * se                          # _wrong_doubled_excess
 
 
 def test_nonconvex_sgd_check_rejects_wrong_variants():
