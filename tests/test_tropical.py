@@ -145,7 +145,18 @@ def test_tropical_polynomial_is_convex():
     p = tp.TropicalPolynomial(rng.normal(size=8), rng.normal(size=(8, 3)))
     x, y = rng.normal(size=(200, 3)), rng.normal(size=(200, 3))
     lam = rng.uniform(size=(200, 1))
-    assert np.all(p(lam * x + (1 - lam) * y) <= lam[:, 0] * p(x) + (1 - lam[:, 0]) * p(y) + 1e-12)
+    assert _convex_along_chords(p, x, y, lam)
+    # negative control: a min-plus polynomial (a minimum of affine functions) fails the same check
+    assert not _convex_along_chords(_wrong_min_plus_polynomial(p), x, y, lam)
+
+
+def _convex_along_chords(p, x, y, lam) -> bool:
+    return bool(np.all(p(lam * x + (1 - lam) * y) <= lam[:, 0] * p(x) + (1 - lam[:, 0]) * p(y) + 1e-12))
+
+
+def _wrong_min_plus_polynomial(p: tp.TropicalPolynomial):
+    """Mistake: the minimum of the monomials (the min-plus semiring), which is concave."""
+    return lambda z: (np.atleast_2d(z) @ p.exponents.T + p.coefficients).min(axis=1)
 
 
 # --------------------------------------------------------------------------- the tropical identity
@@ -165,6 +176,20 @@ def test_network_equals_difference_of_tropical_polynomials(d, width, depth, inte
             assert np.array_equal(p.exponents, np.round(p.exponents))
     for p in R.F + R.G:  # F and G are convex (exponents non-negative, as in Zhang et al.)
         assert np.all(p.exponents >= 0)
+    if depth == 1 and np.any(W[0] < 0):  # negative control: the ReLU as max(H, 0) - G instead of max(H, G) - G is rejected
+        assert not np.allclose(_wrong_relu_max_with_zero(W, b, x), tp.relu_network(W, b, x), rtol=0, atol=1e-10)
+
+
+def _wrong_relu_max_with_zero(W, b, x):
+    """Mistake in the recursion for one hidden layer: F^(1) = max(H, 0) in place of max(H, G).
+
+    Written from the formulas, independently of tropical_decomposition: H = W+ x + b, G = W- x,
+    h = max(H, G) - G would be exact; the wrong variant keeps max(H, 0) - G.
+    """
+    Wp, Wm = np.maximum(W[0], 0), np.maximum(-W[0], 0)
+    H, G = x @ Wp.T + b[0], x @ Wm.T
+    h_wrong = np.maximum(H, 0.0) - G
+    return h_wrong @ W[1].T + b[1]
 
 
 @pytest.mark.claim("thm-ff-tropical")
@@ -193,6 +218,15 @@ def test_line_regions_match_sampled_patterns(width, depth):
     S = tp.activation_pattern(W, b, (-3.0 + 6.0 * ts)[:, None])
     assert len(np.unique(S, axis=0)) == lr.n_regions
     assert lr.n_pieces <= lr.n_regions
+    # negative control: one layer of breakpoints only (the first hidden layer's zeros) misses regions
+    if depth >= 2:
+        assert _wrong_first_layer_breakpoints_only(W, b) < lr.n_regions
+
+
+def _wrong_first_layer_breakpoints_only(W, b) -> int:
+    """Mistake: the zeros of the first layer's neurons taken as all breakpoints on [-3, 3]."""
+    zeros = -b[0] / W[0][:, 0]
+    return 1 + int(np.sum((zeros > -3.0) & (zeros < 3.0)))
 
 
 @pytest.mark.claim("thm-ff-pwl")
@@ -206,12 +240,24 @@ def test_network_is_affine_on_each_activation_region(d, width, depth):
     _, labels = np.unique(P, axis=0, return_inverse=True)
     labels = labels.ravel()
     checked = 0
+    y_soft = _wrong_softplus_network(W, b, x)
+    worst_soft = 0.0
     for k in range(labels.max() + 1):
         idx = labels == k
         if idx.sum() > d + 2:
             assert _affine_fit_residual(x[idx], y[idx]) < 1e-10
+            worst_soft = max(worst_soft, _affine_fit_residual(x[idx], y_soft[idx]))
             checked += 1
     assert checked >= 5
+    assert worst_soft > 1e-4  # negative control: a softplus network is not affine on these regions
+
+
+def _wrong_softplus_network(W, b, x):
+    """Mistake: the smooth softplus log(1 + e^z) in place of the ReLU."""
+    h = x
+    for M, c in zip(W[:-1], b[:-1]):
+        h = np.logaddexp(0.0, h @ M.T + c)
+    return (h @ W[-1].T + b[-1])[:, 0]
 
 
 @pytest.mark.claim("thm-ff-pwl")
@@ -483,8 +529,8 @@ def test_plane_bound_is_attained_by_one_layer_and_nearly_by_two():
 
 
 @pytest.mark.claim("thm-ff-regions")
-def test_line_bound_is_attained_by_tent_compositions():
-    """Composing the tent map L times (width 2) gives 2^L pieces on [0, 1], below the bound 3^L."""
+def test_tent_compositions_have_exponentially_many_pieces():
+    """Composing the tent map L times (width 2) gives exactly 2^L pieces on [0, 1], below the bound 3^L."""
     for L in range(1, 7):
         # tent g(x) = 2 relu(x) - 4 relu(x - 1/2); each hidden layer computes relu(g), relu(g - 1/2)
         W = [np.array([[1.0], [1.0]])] + [np.array([[2.0, -4.0], [2.0, -4.0]])] * (L - 1) + [np.array([[2.0, -4.0]])]
@@ -563,6 +609,15 @@ def test_dilation_erosion_adjunction(f, g, data):
     np.testing.assert_array_equal(tp.maxplus_convolve(e, g), tp.maxplus_convolve(f, g))
 
 
+def test_laws_check_rejects_min_plus_distributivity():
+    """Negative control: min-plus convolution does not distribute over the pointwise maximum (the law checked above)."""
+    f, g, h = np.array([0.0, 2.0]), np.array([1.0, -3.0]), np.array([-2.0, 4.0])
+    assert np.array_equal(_direct_dilation(f, np.maximum(g, h)),
+                          np.maximum(_direct_dilation(f, g), _direct_dilation(f, h)))
+    assert not np.array_equal(_wrong_dilation_min_plus(f, np.maximum(g, h)),
+                              np.maximum(_wrong_dilation_min_plus(f, g), _wrong_dilation_min_plus(f, h)))
+
+
 def test_adjunction_check_rejects_wrong_operators():
     """Negative controls: the adjunction check rejects an erosion that adds g, and min-plus is not the dilation."""
     f, g = np.array([0.0, 3.0, -1.0]), np.array([2.0, -1.0])
@@ -580,6 +635,8 @@ def test_flat_dilation_is_max_pooling():
     dil = tp.maxplus_convolve(f, np.zeros(k))[k - 1:len(f)]  # windows fully inside f
     pool = torch.nn.functional.max_pool1d(torch.tensor(f)[None, None], k, stride=1)[0, 0].numpy()
     np.testing.assert_allclose(dil, pool)
+    # negative control: the min-plus variant gives min pooling, which the same comparison rejects
+    assert not np.allclose(_wrong_dilation_min_plus(f, np.zeros(k))[k - 1:len(f)], pool)
     # -inf is the tropical zero: padding g with it changes nothing
     np.testing.assert_allclose(tp.maxplus_convolve(f, [0.0, -np.inf, 1.0])[:len(f)][2:],
                                np.maximum(f[2:], f[:-2] + 1.0))

@@ -257,8 +257,9 @@ def tropical_decomposition(weights, biases, prune: bool = True) -> TropicalRatio
 
     .. math::  W h + b = H - \tilde G, \qquad H = W^+ F + W^- G + b, \qquad \tilde G = W^+ G + W^- F,
 
-    and :math:`H`, :math:`\tilde G` are tropical polynomials (non-negative combinations of
-    convex max-affine functions, i.e. tropical products of tropical powers). The ReLU
+    and :math:`H`, :math:`\tilde G` are tropical signomials (non-negative combinations of
+    convex max-affine functions, i.e. tropical products of tropical powers); with integer
+    weights their exponents are integers and they are tropical polynomials. The ReLU
     gives :math:`\max(H - \tilde G, 0) = \max(H, \tilde G) - \tilde G = (H \oplus \tilde G) - \tilde G`.
     The last layer has no ReLU: :math:`f = H - \tilde G`.
 
@@ -467,9 +468,11 @@ def regions_on_grid(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), resolut
     r"""Distinct activation patterns of a network on :math:`\mathbb R^2` on a ``resolution`` square grid.
 
     Each activation region is convex, so it meets the window in a connected set and the
-    count of distinct patterns is the number of regions the grid sees (a lower bound
-    for the number of regions meeting the window: very thin regions may fall between
-    grid points).
+    count of distinct patterns is the number of regions the grid sees. For generic weights
+    it is a lower bound for the number of regions meeting the window (thin regions fall
+    between grid points); with degenerate weights (integers, say) a grid point on a line
+    :math:`z_{l,j} = 0` can add a pattern of a lower-dimensional set. For exact counts use
+    :func:`regions_in_box`.
     """
     weights, biases = check_network(weights, biases)
     if weights[0].shape[1] != 2:
@@ -501,8 +504,9 @@ class PlaneRegions(NamedTuple):
 
 
 def _polygon_area(P: np.ndarray) -> float:
+    """The signed area of a polygon (shoelace formula); positive for counter-clockwise vertices."""
     x, y = P[:, 0], P[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    return 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0])
 
 
 def _clip(P: np.ndarray, z: np.ndarray, keep_positive: bool) -> np.ndarray:
