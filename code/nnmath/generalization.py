@@ -481,3 +481,7 @@ def maurer_xi(n: int) -> float:
         term_rest = np.where(n - k > 0, (n - k) * np.log((n - k) / n), 0.0)
     log_terms = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + term_k + term_rest
     return float(np.exp(log_terms).sum())
+
+
+from .overparameterization import dropout_ridge_solution, min_norm_solution, ridgeless_risk  # noqa: E402,F401  (chapter 9's functions, part of this module's API)
+__all__ += ["ridgeless_risk", "min_norm_solution", "dropout_ridge_solution"]
