@@ -43,6 +43,9 @@ def test_chapter_executes(built_book, chapter):
     assert page.exists(), f"chapter {name} has no page: {page}"
     html = page.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" not in html, f"chapter {name} shows a traceback"
+    # A figure that failed to render (e.g. a mathtext error in a label) is glued as its text repr
+    # and silently vanishes while the build passes.
+    assert "&lt;Figure size" not in html and "<Figure size" not in html, f"chapter {name} lost a figure"
 
 
 def test_every_page_is_written(built_book):
