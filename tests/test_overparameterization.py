@@ -84,8 +84,8 @@ def test_relu_network_predict_matches_torch():
 def _random_label_run(randomize):
     split = data.digits(seed=0)
     X_fit, y_fit = randomize(split.X_train, split.y_train)
-    net, steps, fitted = op.train_to_interpolation(X_fit, y_fit, width=256, lr=1e-2, max_steps=1500, seed=0)
-    return op.accuracy(net, split.X_test, split.y_test), fitted
+    fit = op.train_to_interpolation(X_fit, y_fit, width=256, lr=1e-2, max_steps=1500, seed=0)
+    return op.accuracy(fit.net, split.X_test, split.y_test), fit.fitted
 
 
 def _random_labels(X, y):

@@ -27,6 +27,7 @@ from ._validate import check_array, check_int, check_real, check_rng
 
 __all__ = [
     "Estimate",
+    "Fit",
     "interpolating_relu_network",
     "relu_network_predict",
     "min_norm_solution",
@@ -38,6 +39,15 @@ __all__ = [
     "train_to_interpolation",
     "accuracy",
 ]
+
+
+class Fit(NamedTuple):
+    """Result of :func:`train_to_interpolation`."""
+
+    net: object  # torch.nn.Module
+    steps: int  # steps taken; max_steps if not every label was fitted
+    fitted: bool
+    history: np.ndarray  # (check step, training accuracy) at every check
 
 
 class Estimate(NamedTuple):
@@ -138,7 +148,7 @@ def ridgeless_risk(gamma: float, r2: float, sigma2: float, n: int | None = None)
         \sigma^2 \frac{\gamma}{1 - \gamma} \ (\gamma < 1), \qquad
         r^2\Bigl(1 - \frac1\gamma\Bigr) + \frac{\sigma^2}{\gamma - 1} \ (\gamma > 1),
 
-    and :math:`+\infty` at :math:`\gamma = 1`. With ``n``, the exact expectation for :math:`p = \gamma n`
+    and :math:`+\infty` at :math:`\gamma = 1` (for :math:`\sigma^2 > 0`; without noise only the bias remains). With ``n``, the exact expectation for :math:`p = \gamma n`
     features (eq. ``eq-op-ridgeless-finite``):
 
     .. math::
@@ -146,7 +156,7 @@ def ridgeless_risk(gamma: float, r2: float, sigma2: float, n: int | None = None)
         \sigma^2\frac{p}{n - p - 1} \ (p \le n - 2), \qquad
         r^2\Bigl(1 - \frac np\Bigr) + \sigma^2 \frac{n}{p - n - 1} \ (p \ge n + 2),
 
-    and :math:`+\infty` for :math:`p \in \{n - 1, n, n + 1\}`.
+    and :math:`+\infty` for :math:`p \in \{n - 1, n, n + 1\}` (if :math:`\sigma^2 > 0`).
 
     Parameters
     ----------
@@ -164,18 +174,21 @@ def ridgeless_risk(gamma: float, r2: float, sigma2: float, n: int | None = None)
     sigma2 = check_real("sigma2", sigma2, minimum=0.0)
     if n is None:
         if gamma < 1:
-            return sigma2 * gamma / (1 - gamma)
+            return sigma2 * gamma / (1 - gamma) if sigma2 > 0 else 0.0
         if gamma > 1:
-            return r2 * (1 - 1 / gamma) + sigma2 / (gamma - 1)
-        return float("inf")
+            return r2 * (1 - 1 / gamma) + (sigma2 / (gamma - 1) if sigma2 > 0 else 0.0)
+        return float("inf") if sigma2 > 0 else 0.0
     n = check_int("n", n, minimum=1)
     p = round(gamma * n)
     if p < 1 or abs(gamma * n - p) > 1e-9 * max(1.0, gamma * n):
         raise ValueError(f"gamma * n must be a positive integer (the number of features), got gamma={gamma}, n={n}")
+    bias = r2 * (1 - n / p) if p > n else 0.0  # the estimator is unbiased for p <= n
+    if sigma2 == 0.0:
+        return bias
     if p <= n - 2:
         return sigma2 * p / (n - p - 1)
     if p >= n + 2:
-        return r2 * (1 - n / p) + sigma2 * n / (p - n - 1)
+        return bias + sigma2 * n / (p - n - 1)
     return float("inf")
 
 
@@ -306,7 +319,7 @@ def batch_norm_backward(Z, grad_out, eps: float = 0.0) -> np.ndarray:
 # ----------------------------------------------------------------------------- training to interpolation
 
 
-def train_to_interpolation(X, y, *, width: int, lr: float, max_steps: int, seed: int, check_every: int = 5):
+def train_to_interpolation(X, y, *, width: int, lr: float, max_steps: int, seed: int, check_every: int = 5) -> Fit:
     r"""Train a one-hidden-layer ReLU network on ``(X, y)`` with full-batch Adam until it fits every label.
 
     The network is ``Linear(d, width) -> ReLU -> Linear(width, K)`` in float32 with torch's default
@@ -315,10 +328,9 @@ def train_to_interpolation(X, y, *, width: int, lr: float, max_steps: int, seed:
 
     Returns
     -------
-    net : torch.nn.Module
-    steps : int
-        The number of steps taken; equal to ``max_steps`` if the labels were not all fitted.
-    fitted : bool
+    Fit
+        ``net``, the number of ``steps`` taken (``max_steps`` if the labels were not all fitted),
+        ``fitted``, and ``history``: rows (step, training accuracy) at every check.
     """
     import torch
     from torch import nn
@@ -335,6 +347,7 @@ def train_to_interpolation(X, y, *, width: int, lr: float, max_steps: int, seed:
     torch.manual_seed(seed)
     net = nn.Sequential(nn.Linear(X.shape[1], width), nn.ReLU(), nn.Linear(width, n_classes))
     opt = torch.optim.Adam(net.parameters(), lr=lr)
+    history = []
     for step in range(1, max_steps + 1):
         loss = nn.functional.cross_entropy(net(Xt), yt)
         opt.zero_grad()
@@ -342,9 +355,11 @@ def train_to_interpolation(X, y, *, width: int, lr: float, max_steps: int, seed:
         opt.step()
         if step % check_every == 0:
             with torch.no_grad():
-                if bool((net(Xt).argmax(dim=1) == yt).all()):
-                    return net, step, True
-    return net, max_steps, False
+                acc = float((net(Xt).argmax(dim=1) == yt).double().mean())
+            history.append((step, acc))
+            if acc == 1.0:
+                return Fit(net, step, True, np.array(history))
+    return Fit(net, max_steps, False, np.array(history))
 
 
 def accuracy(net, X, y) -> float:
