@@ -160,7 +160,7 @@ def _logistic_run(T=10**5):
     X, y, w_hat = _separable_data()
     n = X.shape[0]
     lr = 4 * n / np.linalg.norm(X, 2) ** 2          # half the stability limit 8n/s_1^2
-    times = np.unique(np.geomspace(1, T, 41).astype(int))
+    times = np.unique(np.round(np.geomspace(1, T, 41)).astype(int))
     return X, y, w_hat, lr, times, ib.gd_logistic(X, y, lr, T, record=times)
 
 
