@@ -434,7 +434,7 @@ def train_classifier(model: nn.Module, X_train, y_train, X_test, y_test, *, epoc
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * idx.numel()
+            total += float(loss.detach()) * idx.numel()
         history["loss"].append(total / n)
         model.eval()
         with torch.no_grad():
