@@ -499,7 +499,7 @@ def _sparse_check(cf_fn):
 
 
 def _cf_mad(w, b, x, t, lam, mad):
-    return rb.counterfactual(lambda v: v @ torch.tensor(w) + b, torch.tensor(x), t, lam, 3000,
+    return rb.counterfactual(lambda v: v @ torch.tensor(w) + b, torch.tensor(x), t, lam, 1000,
                              distance="mad_l1", mad=mad).numpy()
 
 
