@@ -262,6 +262,19 @@ def _register_valid_calls():
     _valid("optim.adagrad_norm", lr=1.0, b0=0.01)
     _valid("optim.rmsprop", lr=0.1, eps=1e-8, weight_decay=0.0)
     _valid("optim.run", opt=optim.gd(0.1), grad_fn=lambda x: x, x0=np.ones(2), steps=2)
+    # overparameterization
+    _Z32 = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 2.0]])
+    _valid("overparameterization.interpolating_relu_network", X=_Z32, y=_Y3, seed=0)
+    _valid("overparameterization.relu_network_predict", X=_Z32, a=np.ones(2), b=np.zeros(3), c=np.ones(3))
+    _valid("overparameterization.min_norm_solution", X=_Z32, y=_Y3)
+    _valid("overparameterization.ridgeless_risk", gamma=2.0, r2=1.0, sigma2=0.25, n=None)
+    _valid("overparameterization.simulate_linear_risk", n=4, p=2, r2=1.0, sigma2=0.25, lam=0.0, n_trials=2, seed=0)
+    _valid("overparameterization.dropout_ridge_solution", X=_Z32, y=_Y3, keep_prob=0.5)
+    _valid("overparameterization.batch_norm", Z=_Z32, eps=0.0)
+    _valid("overparameterization.batch_norm_backward", Z=_Z32, grad_out=np.ones((3, 2)), eps=0.0)
+    _valid("overparameterization.train_to_interpolation", X=_Z32, y=np.array([0, 1, 0]), width=2, lr=0.01,
+           max_steps=1, seed=0, check_every=1)
+    _valid("overparameterization.accuracy", net=torch.nn.Linear(2, 2), X=_Z32, y=np.array([0, 1, 0]))
     # plotting
     _valid("plotting.figure", ncols=1, nrows=1, width="full", aspect=0.5)
     # problems
