@@ -287,6 +287,16 @@ def _register_valid_calls():
     _valid("problems.minibatch_gradient", X=_X2, y=_Y3, batch_size=2, seed=0)
     _valid("problems.sharpness", loss=_square_sum, theta=np.ones(2), iters=2, seed=0)
     WITH[("problems.sharpness", "u0")] = dict(u0=np.array([1.0, 0.0]))  # seed is used only without u0
+    # robustness
+    _lin2 = torch.nn.Linear(2, 2, dtype=torch.float64)
+    _xr, _yr = torch.zeros(3, 2, dtype=torch.float64), torch.zeros(3, dtype=torch.long)
+    _valid("robustness.linear_min_perturbation", W=np.eye(2), b=np.zeros(2), x=np.array([1.0, 0.0]), y=0, norm=2)
+    _valid("robustness.fgsm", model=_lin2, x=_xr, y=_yr, eps=0.1)
+    _valid("robustness.pgd", model=_lin2, x=_xr, y=_yr, eps=0.1, steps=1, step_size=0.1, norm="inf")
+    _valid("robustness.counterfactual_linear", w=np.array([1.0, -1.0]), b=0.5, x=np.array([0.1, 0.2]), target_prob=0.7)
+    _valid("robustness.median_absolute_deviation", X=_X2)
+    _valid("robustness.counterfactual", model=lambda z: z.sum(), x=torch.zeros(2, dtype=torch.float64), target=1.0,
+           lam=1.0, steps=1, distance="l2")
     # schedules
     _valid("schedules.warmup_cosine", total_steps=10, lr_max=0.1, warmup_steps=2, lr_min=0.0)
     _valid("schedules.cosine_restarts", total_steps=10, lr_max=0.1, period=3, period_mult=1, lr_min=0.0)
