@@ -473,3 +473,35 @@ def test_random_feature_test_error_peaks_at_the_interpolation_threshold():
 def test_bad_arguments_are_rejected_by_name(call, name, exc):
     with pytest.raises(exc, match=rf"\b{name}\b"):
         call()
+
+
+# --------------------------------------------------------------------------- input noise
+
+
+def _noise_check(penalty, tau=0.7, draws=20_000, seed=0):
+    """Monte Carlo over independent noise draws of the augmented loss at a fixed w, against the formula."""
+    rng = np.random.default_rng(seed)
+    n, d = 6, 4
+    X, y, w = rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal(d)
+    xi = tau * rng.standard_normal((draws, n, d))
+    losses = np.mean((y - (X + xi) @ w) ** 2, axis=1)  # one augmented empirical loss per draw
+    mean, se = losses.mean(), losses.std(ddof=1) / np.sqrt(draws)
+    return abs(mean - (np.mean((y - X @ w) ** 2) + penalty(tau) * w @ w)) <= 4 * se
+
+
+def _wrong_penalty_tau(tau):
+    """Wrong: the standard deviation where the variance belongs."""
+    return tau
+
+
+@pytest.mark.claim("prop-op-noise-ridge")
+def test_gaussian_input_noise_adds_tau_squared_ridge_penalty():
+    """The loss averaged over Gaussian input noise of variance tau^2 equals least squares plus tau^2 ||w||^2 within 4 s.e."""
+    assert _noise_check(lambda tau: tau**2)
+    assert not _noise_check(_wrong_penalty_tau)  # negative control
+
+
+def test_sigma_zero_leaves_only_the_bias():
+    assert op.ridgeless_risk(0.5, 1.0, 0.0, n=10) == 0.0
+    assert op.ridgeless_risk(1.1, 1.0, 0.0, n=10) == pytest.approx(1 - 10 / 11)
+    assert op.ridgeless_risk(2.0, 1.0, 0.0) == pytest.approx(0.5)

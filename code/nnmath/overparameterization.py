@@ -200,8 +200,9 @@ def simulate_linear_risk(
     Each replicate draws :math:`X \in \R^{n \times p}` with i.i.d. :math:`\Normal(0, 1)` entries, a
     direction :math:`\beta` uniform on the sphere of radius :math:`r`, noise
     :math:`\varepsilon \sim \Normal(0, \sigma^2 I_n)`, fits
-    :math:`\hat\beta_\lambda = (X^\top X + n\lambda I)^{-1} X^\top y` (or :math:`X^+ y` for
-    :math:`\lambda = 0`) and records :math:`\norm{\hat\beta - \beta}^2`, the excess risk of eq.
+    :math:`\hat\beta_\lambda = (X^\top X + n\lambda I)^{-1} X^\top y = X^\top (X X^\top + n\lambda I)^{-1} y`
+    (or :math:`X^+ y` for :math:`\lambda = 0`, computed by the same formulas, which need :math:`X` of full
+    rank: true almost surely) and records :math:`\norm{\hat\beta - \beta}^2`, the excess risk of eq.
     ``eq-op-ridgeless-finite``. Returns the mean and its standard error over the independent replicates.
     """
     n = check_int("n", n, minimum=1)
@@ -217,10 +218,12 @@ def simulate_linear_risk(
         beta = rng.standard_normal(p)
         beta *= np.sqrt(r2) / np.linalg.norm(beta)
         y = X @ beta + np.sqrt(sigma2) * rng.standard_normal(n)
-        if lam == 0.0:
-            beta_hat = min_norm_solution(X, y)
-        else:
+        # X^+ y (lam = 0) and ridge, in whichever of the primal (p x p) or dual (n x n) forms is smaller;
+        # for lam = 0 this needs full rank, which holds almost surely (|p - n| <= 1 is ill-conditioned)
+        if p <= n:
             beta_hat = np.linalg.solve(X.T @ X + n * lam * np.eye(p), X.T @ y)
+        else:
+            beta_hat = X.T @ np.linalg.solve(X @ X.T + n * lam * np.eye(n), y)
         risks[t] = np.sum((beta_hat - beta) ** 2)
     return Estimate(float(risks.mean()), float(risks.std(ddof=1) / np.sqrt(n_trials)))
 
