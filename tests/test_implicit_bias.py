@@ -307,6 +307,32 @@ def test_potential_minimizer_tends_to_min_l1_and_min_l2():
     assert not check(d1w, d2w)
 
 
+def _wrong_kernel_limit_missing_factor_4(P, beta2):
+    """Mistake: arcsinh expanded at β/α² instead of β/(2α²), giving P β₂³/6 instead of P β₂³/24."""
+    return P @ beta2**3 / 6
+
+
+@pytest.mark.claim("prop-ib-potential-limits")
+def test_large_alpha_correction_is_projected_cube_over_24_alpha4():
+    """α⁴(β_α − β_ℓ2) → Pβ_ℓ2³/24 (P the projection onto ker X): relative error < 1e-3 at α = 4, 8, 16 and shrinking; the bound |β₂|³/(6√2α⁴) holds."""
+    X, y = _sparse_regression()
+    b2 = np.linalg.pinv(X) @ y
+    P = np.eye(X.shape[1]) - np.linalg.pinv(X) @ X                      # projection onto ker X
+    alphas = (4.0, 8.0, 16.0)
+    scaled = [a**4 * (ib.diagonal_potential_minimizer(X, y, a) - b2) for a in alphas]
+
+    def check(limit):
+        rel = [np.linalg.norm(v - limit) / np.linalg.norm(limit) for v in scaled]
+        return max(rel) < 1e-3 and all(np.diff(rel) < 0)
+
+    assert check(P @ b2**3 / 24)
+    assert not check(_wrong_kernel_limit_missing_factor_4(P, b2))       # negative control
+    bound = np.linalg.norm(b2) ** 3 / (6 * np.sqrt(2))
+    assert all(np.linalg.norm(v) <= bound for v in scaled)
+    # the bound has the right power of α; its constant is loose on this instance (ratio about 36), not sharp
+    assert 10 < bound / np.linalg.norm(P @ b2**3 / 24) < 100
+
+
 def test_diagonal_network_step_matches_finite_differences():
     """One step on (u, v) equals −η times the central-difference gradient of ½n⁻¹‖X(u² − v²) − y‖²."""
     X, y = _sparse_regression()
