@@ -202,6 +202,15 @@ def _register_valid_calls():
     _valid("generalization.sample_convergence_bound", mean_risk=0.1, m=100, delta=0.05)
     _valid("generalization.gaussian_kl", mu_q=np.zeros(2), sigma_q=1.0, mu_p=np.ones(2), sigma_p=np.array([1.0, 2.0]))
     _valid("generalization.maurer_xi", n=10)
+    # implicit_bias
+    _valid("implicit_bias.gd_least_squares", X=_X2, y=_Y3, w0=np.zeros(2), lr=0.1, steps=2)
+    _valid("implicit_bias.logistic_loss", X=_X2, y=_Y3, w=np.zeros(2))
+    _valid("implicit_bias.gd_logistic", X=_X2, y=_Y3, lr=0.1, steps=2)
+    _valid("implicit_bias.max_margin_direction", X=np.array([[1.0, 0.2], [-1.0, 0.1], [2.0, -0.3]]), y=_Y3)
+    _valid("implicit_bias.diagonal_potential", beta=np.array([0.5, -1.0]), alpha=1.0)
+    _valid("implicit_bias.diagonal_network_gd", X=_X2, y=_Y3, alpha=0.5, lr=0.1, steps=2)
+    _valid("implicit_bias.diagonal_potential_minimizer", X=np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+           y=np.ones(2), alpha=1.0, tol=1e-10)
     # initialization
     for name in ("naive_uniform", "glorot_uniform", "lecun_normal", "he_normal"):
         _valid(f"initialization.{name}", fan_in=3, fan_out=2, generator=0)
