@@ -211,6 +211,8 @@ def _register_valid_calls():
     _valid("implicit_bias.diagonal_network_gd", X=_X2, y=_Y3, alpha=0.5, lr=0.1, steps=2)
     _valid("implicit_bias.diagonal_potential_minimizer", X=np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
            y=np.ones(2), alpha=1.0, tol=1e-10)
+    _valid("implicit_bias.diagonal_network_logistic_gd", X=_X2, y=_Y3, alpha=0.5, lr=0.1, steps=2)
+    _valid("implicit_bias.smoothed_margin", margins=np.array([3.0, 4.0]), norm=2.0, degree=2)
     # initialization
     for name in ("naive_uniform", "glorot_uniform", "lecun_normal", "he_normal"):
         _valid(f"initialization.{name}", fan_in=3, fan_out=2, generator=0)

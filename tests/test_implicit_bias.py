@@ -345,6 +345,51 @@ def test_diagonal_network_step_matches_finite_differences():
     assert np.allclose(ib.diagonal_network_gd(X, y, alpha, lr, 1), th1[:d] ** 2 - th1[d:] ** 2, atol=1e-8)
 
 
+# --------------------------------------------------------------------------- homogeneous models
+def _l1_max_margin(Z):
+    """max over |β|₁ ≤ 1 of min_i z_i^T β, by scipy's linprog (β = p − m, p, m ≥ 0)."""
+    n, d = Z.shape
+    A = np.vstack([np.hstack([-Z, Z, np.ones((n, 1))]), np.r_[np.ones(2 * d), 0.0][None]])
+    res = linprog(np.r_[np.zeros(2 * d), -1.0], A_ub=A, b_ub=np.r_[np.zeros(n), 1.0],
+                  bounds=[(0, None)] * (2 * d) + [(None, None)], method="highs")
+    assert res.status == 0
+    return -res.fun
+
+
+def _wrong_smoothed_margin_degree_3(margins, norm):
+    """Mistake: the normalization |θ|³ for a network that is homogeneous of degree 2."""
+    total = np.sum(np.logaddexp(0.0, -margins))
+    return -np.log(np.expm1(total)) / norm**3 if total < np.log(2) else np.nan
+
+
+@pytest.mark.claim("thm-ib-homogeneous")
+def test_smoothed_margin_of_diagonal_network_is_nondecreasing():
+    """For the 2-homogeneous diagonal network on separable data, Lyu–Li's smoothed margin is non-decreasing once the loss is below log 2/n, and stays below the normalized margin and the ℓ1 maximum margin (linprog)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10, 20))
+    y = np.sign(X[:, 0] + 0.5 * X[:, 1])
+    Z = y[:, None] * X
+    times = np.unique(np.round(np.geomspace(1, 20_000, 40)).astype(int))
+    TH = ib.diagonal_network_logistic_gd(X, y, 0.1, 0.5, 20_000, record=times)
+    margins = [Z @ (th[0] ** 2 - th[1] ** 2) for th in TH]
+    norms = [np.linalg.norm(th) for th in TH]
+    gamma1 = _l1_max_margin(Z)
+
+    def nondecreasing(values):
+        values = np.asarray(values)
+        ok = ~np.isnan(values)
+        return ok.sum() >= 20 and np.all(np.diff(values[ok]) >= -1e-12)
+
+    smoothed = [ib.smoothed_margin(m, r, 2) for m, r in zip(margins, norms)]
+    assert nondecreasing(smoothed)
+    assert not nondecreasing([_wrong_smoothed_margin_degree_3(m, r) for m, r in zip(margins, norms)])  # negative control
+    normalized = np.array([m.min() / r**2 for m, r in zip(margins, norms)])
+    ok = ~np.isnan(smoothed)
+    assert np.all(np.asarray(smoothed)[ok] <= normalized[ok] + 1e-12)
+    assert np.all(normalized <= gamma1 + 1e-9)                    # |θ|² ≥ |β|₁ for β = u² − v²
+    assert normalized[-1] > 0.75 * gamma1                         # the margin has grown most of the way
+
+
 # --------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("call, name", [
     (lambda: ib.gd_least_squares(np.ones((2, 3)), np.ones(3), np.zeros(3), 0.1, 2), "y"),

@@ -37,6 +37,8 @@ __all__ = [
     "diagonal_potential",
     "diagonal_network_gd",
     "diagonal_potential_minimizer",
+    "diagonal_network_logistic_gd",
+    "smoothed_margin",
 ]
 
 
@@ -330,3 +332,56 @@ def diagonal_potential_minimizer(X, y, alpha: float, *, tol: float = 1e-10) -> n
     else:  # pragma: no cover - Newton converges quadratically on this strictly convex problem
         raise RuntimeError("Newton's method on the dual did not converge")
     return a2 * np.sinh(X.T @ lam)
+
+
+# ----------------------------------------------------------------------------- homogeneous models
+
+def diagonal_network_logistic_gd(X, y, alpha: float, lr: float, steps: int, *, record=None) -> np.ndarray:
+    r"""Gradient descent on the logistic loss of the diagonal network :math:`f(x) = \langle u\odot u - v\odot v, x\rangle`.
+
+    The model is positively homogeneous of degree 2 in :math:`\theta = (u, v)`. The loss is
+    :math:`L = \frac1n\sum_i\log(1 + e^{-y_i f(x_i)})`, its gradient in :math:`\beta` is
+    :math:`g = -\frac1n\sum_i \sigma(-y_i x_i^\top\beta)\, y_i x_i`, and the steps are those of
+    :func:`diagonal_network_gd`, from :math:`u_0 = v_0 = \alpha\mathbf 1`.
+
+    Returns
+    -------
+    array
+        :math:`\theta_T` as an array of shape ``(2, d)`` (rows :math:`u`, :math:`v`), or the parameters at
+        the ``record`` times, shape ``(len(record), 2, d)``.
+    """
+    X, y = _check_data(X, y, labels=True)
+    alpha = check_real("alpha", alpha, minimum=0.0, strict=True)
+    lr = check_real("lr", lr, minimum=0.0, strict=True)
+    steps = check_int("steps", steps, minimum=0)
+    times = _record_times(record, steps)
+    Z = y[:, None] * X
+    n, d = X.shape
+
+    def step(uv):
+        u, v = uv
+        g = -(Z.T @ expit(-(Z @ (u * u - v * v)))) / n
+        return np.stack([u - 2 * lr * u * g, v + 2 * lr * v * g])
+
+    return _run(step, np.full((2, d), alpha), steps, times)
+
+
+def smoothed_margin(margins, norm: float, degree: int) -> float:
+    r"""Lyu and Li's smoothed normalized margin for the logistic loss.
+
+    With the margins :math:`q_i = y_i f(x_i;\theta)` and the summed loss
+    :math:`\mathcal L = \sum_i\log(1 + e^{-q_i})`,
+
+    .. math::  \tilde\gamma(\theta) = \frac{\log\big(1/(e^{\mathcal L} - 1)\big)}{\lVert\theta\rVert^{k}}
+               \le \frac{\min_i q_i}{\lVert\theta\rVert^{k}} ,
+
+    defined when :math:`\mathcal L < \log 2` (otherwise ``nan`` is returned); ``degree`` is the
+    homogeneity degree :math:`k` and ``norm`` is :math:`\lVert\theta\rVert`.
+    """
+    margins = check_array("margins", margins, ndim=1)
+    norm = check_real("norm", norm, minimum=0.0, strict=True)
+    degree = check_int("degree", degree, minimum=1)
+    total = float(np.sum(np.logaddexp(0.0, -margins)))
+    if total >= np.log(2.0):
+        return float("nan")
+    return float(-np.log(np.expm1(total)) / norm**degree)
