@@ -177,6 +177,65 @@ def test_linear_threshold_check_rejects_wrong_variants():
     assert any(rejected)
 
 
+def _halfspace_check(radius_fn):
+    """For random (a, m): the radius is the LP (l_inf) / SLSQP (l2) minimum of ||delta|| over a^T delta <= -m."""
+    rng = np.random.default_rng(8)
+    for _ in range(5):
+        a, m = rng.standard_normal(5), float(rng.uniform(0.5, 2.0))
+        W, b = np.stack([a, np.zeros(5)]), np.array([m, 0.0])          # class 0 vs 1 with margin m at x = 0
+        for norm, ref in ((2, _slsqp_l2_radius), ("inf", _lp_linf_radius)):
+            if abs(radius_fn(a, m, norm) - ref(W, b, np.zeros(5), 0)) > 1e-6 * m:
+                return False
+    return True
+
+
+@pytest.mark.claim("lem-rb-halfspace")
+def test_distance_to_a_halfspace_is_m_over_dual_norm():
+    """min ||delta||_p over a^T delta <= -m equals m/||a||_q (q = 2 for p = 2, q = 1 for p = inf) against LP and SLSQP, and the stated minimizer attains it; m/||a||_2 for p = inf fails."""
+    def via_module(a, m, norm):
+        mp = rb.linear_min_perturbation(np.stack([a, np.zeros(5)]), np.array([m, 0.0]), np.zeros(5), 0, norm=norm)
+        d = mp.delta[0]
+        assert a @ d == pytest.approx(-m, rel=1e-12)
+        assert (np.linalg.norm(d) if norm == 2 else np.abs(d).max()) == pytest.approx(mp.radius[0], rel=1e-12)
+        return mp.radius[0]
+
+    assert _halfspace_check(via_module)
+    assert not _halfspace_check(lambda a, m, norm: m / np.linalg.norm(a))
+
+
+@pytest.mark.claim("def-rb-fgsm")
+def test_fgsm_step_is_the_sign_of_a_finite_difference_gradient():
+    """FGSM moves each coordinate by eps times the sign of the central finite-difference gradient of the cross-entropy; ascent on the wrong sign fails."""
+    gen = torch.Generator().manual_seed(9)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).double()
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen, dtype=torch.float64))
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen, dtype=torch.float64))
+    X = torch.randn(10, 4, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 3, (10,), generator=gen)
+    h = 1e-6
+
+    def loss(z, i):
+        return nn.functional.cross_entropy(model(z[None]), y[i:i + 1]).item()
+
+    fd = torch.zeros_like(X)
+    for i in range(len(X)):
+        for k in range(4):
+            e = torch.zeros(4, dtype=torch.float64)
+            e[k] = h
+            fd[i, k] = (loss(X[i] + e, i) - loss(X[i] - e, i)) / (2 * h)
+    clear = fd.abs() > 1e-5
+
+    def check(attack):
+        step = (attack(model, X, y, 0.1) - X) / 0.1
+        return bool(torch.all((step[clear] - fd.sign()[clear]).abs() < 1e-9))
+
+    assert check(rb.fgsm)
+    assert not check(lambda m, x, yy, eps: 2 * x - rb.fgsm(m, x, yy, eps))
+
+
 def test_linear_min_perturbation_single_input_and_misclassified():
     """A single input gives arrays of length one; a misclassified input gets r* <= 0 and a delta onto the boundary."""
     W, b, X, y = _linear_problem(1)
@@ -265,6 +324,7 @@ def test_pgd_is_never_weaker_than_fgsm_on_digits(digits_net):
     assert not _pgd_check(model, X, y, _wrong_pgd_descent)
 
 
+@pytest.mark.claim("alg-rb-pgd")
 def test_pgd_l2_stays_in_ball_and_one_linf_step_is_fgsm(digits_net):
     """l2 PGD iterates stay in the ball (per-example radii); one l_inf step of size eps from x equals FGSM where the loss increases."""
     model, X, y = digits_net
