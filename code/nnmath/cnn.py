@@ -366,12 +366,18 @@ class ResidualCNN(nn.Module):
     :math:`h \mapsto h + \mathrm{conv}_2(\mathrm{relu}(\mathrm{conv}_1(\mathrm{relu}(h))))` with
     :math:`3\times3` kernels, padding 1 and the given ``padding_mode``, then global average pooling
     and a linear layer to ``num_classes``. With ``zero_init=True`` (or after
-    :meth:`zero_init_branches`) every ``conv_2`` is zero and the blocks are the identity.
+    :meth:`zero_init_branches`) every ``conv_2`` is zero and the blocks are the identity. With
+    ``skip=False`` the identity path is removed (:math:`h \mapsto F(h)`): the plain network of the
+    same architecture, for comparison.
     """
 
     def __init__(self, channels: int = 16, depth: int = 2, *, in_channels: int = 1, num_classes: int = 10,
-                 padding_mode: str = "zeros", zero_init: bool = False, seed=0, dtype=torch.float32):
+                 padding_mode: str = "zeros", zero_init: bool = False, skip: bool = True, seed=0,
+                 dtype=torch.float32):
         super().__init__()
+        if not isinstance(skip, bool):
+            raise TypeError(f"skip must be True or False, got {skip!r}")
+        self.skip = skip
         channels = check_int("channels", channels, minimum=1)
         depth = check_int("depth", depth, minimum=0)
         in_channels = check_int("in_channels", in_channels, minimum=1)
@@ -401,7 +407,7 @@ class ResidualCNN(nn.Module):
     def blocks(self, h: torch.Tensor) -> torch.Tensor:
         """The residual stack alone, on feature maps of shape ``(N, channels, H, W)``."""
         for br in self.branches:
-            h = h + br(h)
+            h = h + br(h) if self.skip else br(h)
         return h
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
