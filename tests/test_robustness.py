@@ -528,7 +528,7 @@ def test_counterfactual_closed_form_matches_optimizers():
     assert not any(_cf_check(_wrong_counterfactual_ignores_bias, s) for s in range(3))
 
 
-@pytest.mark.claim("thm-rb-cf-linear")
+@pytest.mark.claim("thm-rb-cf-linear", "def-rb-counterfactual")
 def test_penalized_counterfactual_matches_its_closed_form():
     """For a logit output the Wachter minimizer at finite lam is x + lam g w / (1 + lam ||w||^2) (to 1e-8), approaching the projection like 1/lam."""
     rng = np.random.default_rng(7)
