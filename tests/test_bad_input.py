@@ -308,6 +308,20 @@ def _register_valid_calls():
     _valid("robustness.median_absolute_deviation", X=_X2)
     _valid("robustness.counterfactual", model=lambda z: z.sum(), x=torch.zeros(2, dtype=torch.float64), target=1.0,
            lam=1.0, steps=1, distance="l2")
+    # attention
+    _valid("attention.causal_mask", n=3)
+    _valid("attention.MultiHeadAttention", embed_dim=4, num_heads=2, seed=0)
+    _valid("attention.layer_norm", x=torch.tensor([[0.0, 1.0, 3.0], [2.0, -1.0, 0.5]], dtype=torch.float64), eps=1e-5)
+    _valid("attention.TransformerBlock", d_model=4, num_heads=2, d_ff=3, seed=0)
+    _valid("attention.sinusoidal_encoding", n_positions=3, d_model=4, base=10000.0)
+    _valid("attention.relative_rotation", k=1, d_model=4, base=10000.0)
+    _valid("attention.sorting_task", n_samples=3, length=4, n_digits=5, seed=0)
+    _valid("attention.SortingTransformer", n_digits=3, length=2, d_model=4, num_heads=2, n_layers=1, d_ff=4,
+           positional=True, seed=0)
+    _valid("attention.train_sorter", model=torch.nn.Sequential(torch.nn.Embedding(3, 3)),
+           x=torch.zeros(4, 2, dtype=torch.long), y=torch.zeros(4, 2, dtype=torch.long), steps=1, batch_size=2,
+           lr=1e-3, seed=0)
+    _valid("attention.equivariant_accuracy_bound", length=3, n_digits=3)
     # schedules
     _valid("schedules.warmup_cosine", total_steps=10, lr_max=0.1, warmup_steps=2, lr_min=0.0)
     _valid("schedules.cosine_restarts", total_steps=10, lr_max=0.1, period=3, period_mult=1, lr_min=0.0)
