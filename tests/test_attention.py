@@ -161,7 +161,7 @@ def _wrong_unbiased_variance(x, eps=1e-5):
     return (x - mu) / torch.sqrt(x.var(-1, unbiased=True, keepdim=True) + eps)
 
 
-@pytest.mark.claim("prop-att-layernorm")
+@pytest.mark.claim("prop-att-layernorm", "def-att-layernorm")
 def test_layer_norm_matches_torch_and_lands_on_the_sphere():
     """Layer norm equals torch.nn.functional.layer_norm to 1e-12; with eps = 0 each output row has mean 0 and norm √d, and is unchanged by x ↦ a x + b·1 (a > 0)."""
     x = 3 * _randn(10, 16, seed=13) + 1
@@ -176,6 +176,41 @@ def test_layer_norm_matches_torch_and_lands_on_the_sphere():
     bad = _wrong_unbiased_variance(x)
     assert torch.max(torch.abs(bad - torch.nn.functional.layer_norm(x, (16,), eps=1e-5))) > 1e-3
     assert torch.max(torch.abs(torch.linalg.norm(_wrong_unbiased_variance(x, 0.0), dim=-1) - 4.0)) > 1e-2
+
+
+# --------------------------------------------------------------------------- the transformer block
+def _block_from_torch(block, x, mask=None, *, post_norm=False):
+    """(eq-att-block) with torch's MultiheadAttention, layer_norm and linear on the same parameters."""
+    F = torch.nn.functional
+    d = block.attn.embed_dim
+    ref = torch.nn.MultiheadAttention(d, block.attn.num_heads, batch_first=True, dtype=F64)
+    with torch.no_grad():
+        ref.in_proj_weight.copy_(block.attn.in_proj_weight)
+        ref.in_proj_bias.copy_(block.attn.in_proj_bias)
+        ref.out_proj.weight.copy_(block.attn.out_proj.weight)
+        ref.out_proj.bias.copy_(block.attn.out_proj.bias)
+    ln1 = lambda t: F.layer_norm(t, (d,), block.ln1.weight, block.ln1.bias, block.ln1.eps)  # noqa: E731
+    ln2 = lambda t: F.layer_norm(t, (d,), block.ln2.weight, block.ln2.bias, block.ln2.eps)  # noqa: E731
+    ffn = lambda t: F.linear(F.relu(F.linear(t, block.ff1.weight, block.ff1.bias)), block.ff2.weight, block.ff2.bias)  # noqa: E731
+    attn = lambda t: ref(t, t, t, attn_mask=None if mask is None else ~mask, need_weights=False)[0]  # noqa: E731
+    if post_norm:  # mistake: the original post-norm placement, LN after each residual addition
+        x = ln1(x + attn(x))
+        return ln2(x + ffn(x))
+    x = x + attn(ln1(x))
+    return x + ffn(ln2(x))
+
+
+@pytest.mark.claim("def-att-block")
+def test_transformer_block_matches_equations_with_torch_layers():
+    """The pre-norm block X' = X + MHA(LN1(X)), X' + FFN(LN2(X')) equals the same equations built from torch's MultiheadAttention, layer_norm and linear to 1e-12 (float64), with and without a causal mask; the post-norm placement does not."""
+    block = at.TransformerBlock(12, 3, 20, seed=5)
+    with torch.no_grad():
+        block.ln1.weight.normal_()
+        block.ln2.bias.normal_()
+        x = _randn(2, 6, 12, seed=16)
+        for mask in (None, at.causal_mask(6)):
+            assert torch.max(torch.abs(block(x, mask) - _block_from_torch(block, x, mask))) < 1e-12
+            assert torch.max(torch.abs(block(x, mask) - _block_from_torch(block, x, mask, post_norm=True))) > 1e-2
 
 
 # --------------------------------------------------------------------------- permutation equivariance
@@ -308,7 +343,7 @@ def _wrong_sign_rotation(k, d):
     return at.relative_rotation(k, d).T
 
 
-@pytest.mark.claim("prop-att-rotation")
+@pytest.mark.claim("prop-att-rotation", "def-att-sinusoidal")
 def test_sinusoidal_shift_is_a_rotation():
     """PE(p + k) = M_k PE(p) to 1e-12 for p in [0, 100], k in [-50, 50] and d = 2, 8, 64, with PE evaluated from sines and cosines directly and M_k orthogonal to 1e-14; a wrong frequency or sign fails."""
     for d in (2, 8, 64):
