@@ -322,6 +322,24 @@ def _register_valid_calls():
            x=torch.zeros(4, 2, dtype=torch.long), y=torch.zeros(4, 2, dtype=torch.long), steps=1, batch_size=2,
            lr=1e-3, seed=0)
     _valid("attention.equivariant_accuracy_bound", length=3, n_digits=3)
+    # cnn
+    _valid("cnn.conv2d", x=np.zeros((1, 1, 5, 5)), w=np.zeros((1, 1, 3, 3)), stride=1, padding=0, dilation=1,
+           padding_mode="zeros")
+    _valid("cnn.conv_output_size", h=5, k=1, stride=1, padding=0, dilation=1)
+    _valid("cnn.conv_transpose_output_size", h=5, k=3, stride=2, padding=0, dilation=1, output_padding=0)
+    _valid("cnn.circulant_matrix", w=np.array([1.0, 2.0]), n=4)
+    _valid("cnn.circulant_singular_values", w=np.array([1.0, 2.0]), n=4)
+    _valid("cnn.translate", x=np.ones((2, 3)), shift=(1, 0), mode="zeros")
+    _valid("cnn.pool2d", x=np.ones((1, 1, 4, 4)), k=2, stride=2, mode="max")
+    _valid("cnn.ResidualMLP", width=3, depth=1, in_features=2, out_features=2, activation="relu", branch_scale=1.0,
+           seed=0)
+    _valid("cnn.ResidualCNN", channels=2, depth=1, in_channels=1, num_classes=2, padding_mode="zeros", seed=0)
+    _valid("cnn.train_classifier", model=torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2)),
+           X_train=torch.zeros(4, 1, 2, 2), y_train=torch.zeros(4, dtype=torch.long), X_test=torch.zeros(2, 1, 2, 2),
+           y_test=torch.zeros(2, dtype=torch.long), epochs=1, batch_size=2, lr=1e-3, seed=0)
+    # equivariant
+    _valid("equivariant.check_equivariance", f=_identity, act_in=lambda g, x: x, act_out=lambda g, y: y,
+           samples=[(0, np.ones(2))])
     # schedules
     _valid("schedules.warmup_cosine", total_steps=10, lr_max=0.1, warmup_steps=2, lr_min=0.0)
     _valid("schedules.cosine_restarts", total_steps=10, lr_max=0.1, period=3, period_mult=1, lr_min=0.0)
