@@ -48,7 +48,7 @@ VENV = ROOT / ".venv-mutation"
 EQUIVALENT = ROOT / "bench" / "mutation-equivalent.txt"
 REPORT = ROOT / "bench" / "mutation.md"
 # Tests of the book rather than of the package: they build the site, the PDF, run Binder or a browser.
-NOT_UNIT_TESTS = {"test_book.py", "test_pdf.py", "test_binder.py", "test_browser.py", "test_claims.py"}
+NOT_UNIT_TESTS = {"test_book.py", "test_pdf.py", "test_binder.py", "test_browser.py", "test_claims.py", "test_teaching.py"}
 
 
 def modules() -> list[str]:
