@@ -459,6 +459,13 @@ def test_zero_initialized_branches_gradients():
     assert torch.linalg.norm(e_L) > 0.1  # the check is not vacuous
 
 
+def test_plain_cnn_has_no_identity_path():
+    """With skip=False the blocks compute F(h) only: zeroing the branches gives the zero map, not the identity."""
+    net = cnn.ResidualCNN(2, 3, skip=False, zero_init=True, seed=0, dtype=torch.float64)
+    h = torch.randn(1, 2, 4, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    assert torch.count_nonzero(net.blocks(h)) == 0
+
+
 def test_train_classifier_is_deterministic():
     """Two runs with the same seed give the same losses (the data order and the weights come from the seeds)."""
     rng = np.random.default_rng(0)
@@ -508,6 +515,8 @@ def test_translate_matches_hand_computed_shifts():
         (lambda: cnn.ResidualMLP(0, 2), ValueError, "width"),
         (lambda: cnn.ResidualMLP(4, -1), ValueError, "depth"),
         (lambda: cnn.ResidualCNN(4, 2, padding_mode="same"), ValueError, "padding_mode"),
+        (lambda: cnn.ResidualCNN(4, 2, skip=1), TypeError, "skip"),
+        (lambda: cnn.ResidualMLP(4, 2, branch_scale=float("nan")), ValueError, "branch_scale"),
     ],
 )
 def test_bad_arguments_name_the_argument(call, exc, name):
