@@ -17,6 +17,13 @@ One module a topic, each read alongside its chapter:
   learning-rate schedules (*Adaptive methods*);
 - :mod:`nnmath.generalization`: Rademacher complexity, VC dimension and Cover's count, spectral
   complexity, PAC-Bayes (*Uniform convergence, Rademacher complexity and sample complexity*);
+- :mod:`nnmath.overparameterization` (its API re-exported by :mod:`nnmath.generalization`): random
+  labels, ridgeless least squares and double descent, dropout, batch normalization (*Overparameterization
+  and regularizing networks*);
+- :mod:`nnmath.implicit_bias`: minimum-norm and max-margin limits of gradient descent, diagonal linear
+  networks (*Implicit bias and margin maximization*);
+- :mod:`nnmath.robustness`: minimal perturbations of linear classifiers, FGSM and PGD, Lipschitz
+  certificates, counterfactual explanations (*Robustness and explanations*);
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
 
