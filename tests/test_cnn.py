@@ -140,7 +140,7 @@ def test_conv_output_size_rejects_kernel_longer_than_padded_input():
 
 @pytest.mark.claim("prop-cnn-transpose-size")
 def test_conv_transpose_output_size_matches_torch_and_inverts_the_size_map():
-    """(h-1)s - 2p + d(k-1) + 1 + o equals the output height of torch.nn.ConvTranspose2d for at least 1,000 configurations, and for o < s the convolution with the same parameters maps that length back to h; the variant adding 2p is rejected."""
+    """(h-1)s - 2p + d(k-1) + 1 + o equals the output height of torch.nn.ConvTranspose2d for at least 1,000 configurations, and the convolution with the same parameters maps that length back to h exactly when o < s; the variant adding 2p is rejected."""
     count = wrong = 0
     for h, k, s, p, d in itertools.product(range(1, 9), range(1, 5), range(1, 4), range(0, 3), range(1, 4)):
         for o in range(max(s, d)):
@@ -157,10 +157,11 @@ def test_conv_transpose_output_size_matches_torch_and_inverts_the_size_map():
             assert ours == got
             wrong += _wrong_transpose_size_plus_padding(h, k, stride=s, padding=p, dilation=d,
                                                         output_padding=o) != got
-            if o < s:  # the proposition: these lengths are exactly the preimages of h under the conv size map
-                conv = torch.nn.Conv2d(1, 1, (k, 1), stride=(s, 1), padding=(p, 0), dilation=(d, 1), bias=False)
-                with torch.no_grad():
-                    assert conv(torch.zeros(1, 1, got, 1)).shape[2] == h
+            # the proposition: for o < s these lengths are mapped back to h by the convolution, for o >= s not
+            conv = torch.nn.Conv2d(1, 1, (k, 1), stride=(s, 1), padding=(p, 0), dilation=(d, 1), bias=False)
+            with torch.no_grad():
+                back = conv(torch.zeros(1, 1, got, 1)).shape[2]
+            assert (back == h) == (o < s)
             count += 1
     assert count >= 1000
     assert wrong >= 100
