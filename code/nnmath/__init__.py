@@ -24,6 +24,11 @@ One module a topic, each read alongside its chapter:
   networks (*Implicit bias and margin maximization*);
 - :mod:`nnmath.robustness`: minimal perturbations of linear classifiers, FGSM and PGD, Lipschitz
   certificates, counterfactual explanations (*Robustness and explanations*);
+- :mod:`nnmath.cnn`: convolution from the definition, output sizes, circulant singular values,
+  translations, residual networks (*Convolutional and residual networks*);
+- :mod:`nnmath.attention`: scaled dot-product and multi-head attention, layer norm, sinusoidal
+  encodings, a small sorting transformer (*Attention and transformers*);
+- :mod:`nnmath.equivariant`: the equivariance error shared by the chapters on architectures and symmetry;
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
 
