@@ -322,6 +322,15 @@ def _register_valid_calls():
            x=torch.zeros(4, 2, dtype=torch.long), y=torch.zeros(4, 2, dtype=torch.long), steps=1, batch_size=2,
            lr=1e-3, seed=0)
     _valid("attention.equivariant_accuracy_bound", length=3, n_digits=3)
+    # gnn
+    _valid("gnn.gcn_normalize", A=np.array([[0.0, 1.0], [1.0, 0.0]]))
+    _valid("gnn.gcn_layer", A=np.array([[0.0, 1.0], [1.0, 0.0]]), H=np.ones((2, 2)), W=np.ones((2, 1)), activation=np.tanh)
+    _valid("gnn.message_passing", A=np.array([[0.0, 1.0], [1.0, 0.0]]), H=np.ones((2, 2)), message=lambda a, b, w: b,
+           aggregate="sum")
+    _valid("gnn.wl_colors", A=np.array([[0.0, 1.0], [1.0, 0.0]]), rounds=0)
+    _valid("gnn.permute_graph", A=np.array([[0.0, 1.0], [1.0, 0.0]]), H=np.ones((2, 2)), perm=np.array([1, 0]))
+    _valid("gnn.stochastic_block_model", sizes=[2, 1], p_in=0.0, p_out=1.0, generator=0)
+    _valid("gnn.oversmoothing_rate", A=np.array([[0.0, 1.0], [1.0, 0.0]]))
     # cnn
     _valid("cnn.conv2d", x=np.zeros((1, 1, 5, 5)), w=np.zeros((1, 1, 3, 3)), stride=1, padding=0, dilation=1,
            padding_mode="zeros")
