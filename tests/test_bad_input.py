@@ -134,7 +134,7 @@ def _valid_method(target, factory, /, **kwargs):
 
 
 def _register_valid_calls():
-    from nnmath import approximation, autodiff  # noqa: F401  (imported for the factories below)
+    from nnmath import approximation, autodiff, ntk  # noqa: F401  (imported for the factories below)
 
     # approximation
     _valid("approximation.evaluate_network", net=torch.nn.Sequential(torch.nn.Linear(1, 1, dtype=torch.float64)), x=np.linspace(0, 1, 3))
@@ -369,6 +369,17 @@ def _register_valid_calls():
     _valid("tropical.hyperplane_bound", n=3, d=2)
     _valid("tropical.region_bound", widths=[3, 3], input_dim=2)
     _valid("tropical.identity_network", dim=2, depth=2)
+    # ntk
+    _ntk_net = ntk.serial(ntk.Dense(3), ntk.Relu(), ntk.Dense(1))
+    _ntk_params = _ntk_net[0](2, seed=0)[1]
+    _valid("ntk.Dense", out_dim=3, W_std=1.0, b_std=0.0, parameterization="ntk")
+    _valid("ntk.relu_ntk_two_layer", X=_X2, Y=_X2)
+    _valid("ntk.relu_nngp_two_layer", X=_X2, Y=_X2)
+    _valid("ntk.empirical_ntk", model=(_ntk_net[1], _ntk_params), X=_X2, Y=_X2)
+    _valid("ntk.linearize", model=_ntk_net[1], params0=_ntk_params)
+    _valid("ntk.function_space_flow", Theta=np.eye(2), f0=np.zeros(2), y=np.ones(2), lr=0.1, t=1.0)
+    _valid("ntk.function_space_gd", Theta=np.eye(2), f0=np.zeros(2), y=np.ones(2), lr=0.1, steps=2)
+    _valid("ntk.train_gd", apply_fn=_ntk_net[1], params=_ntk_params, X=np.ones((2, 2)), y=np.ones(2), lr=0.1, steps=1)
 
 
 _register_valid_calls()
