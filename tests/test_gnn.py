@@ -358,7 +358,7 @@ def test_wl_and_random_mpnns_cannot_separate_two_triangles_from_a_hexagon():
 
 @pytest.mark.claim("prop-gnn-mean")
 def test_mean_and_max_aggregation_cannot_separate_what_sum_separates():
-    """With constant features on graphs without isolated nodes, every node feature of mean- and max-aggregation MPNNs is the same at every layer, so their outputs on the hexagon and the lollipop agree to rounding (1e-14), while sum-aggregation outputs differ by more than 1e-3 (relative) for each of 20 random networks."""
+    """With constant features on graphs without isolated nodes, every node feature of mean- and max-aggregation MPNNs is the same at every layer, so their outputs on the hexagon and the lollipop agree to rounding (1e-14), while sum-aggregation outputs differ by more than 1e-3 (relative) for each of 20 random networks, and one sum layer with message 1 computes the degrees."""
     ones = np.ones((6, 1))
     for seed in range(20):
         for aggregate in ("mean", "max"):
@@ -369,8 +369,37 @@ def test_mean_and_max_aggregation_cannot_separate_what_sum_separates():
         s = RandomMPNN(1, 6, 3, "sum", seed=seed)
         za, zb = s.graph(hexagon(), ones), s.graph(lollipop(), ones)
         assert np.linalg.norm(za - zb) > 1e-3 * np.linalg.norm(za)
+        # one sum layer with message 1 computes the degrees
+        for A in (hexagon(), lollipop()):
+            deg = gnn.message_passing(A, ones, lambda hi, hj, a: np.ones(1), "sum")[:, 0]
+            np.testing.assert_array_equal(deg, [sum(1 for j in range(6) if A[i, j]) for i in range(6)])
         # sum aggregation does not keep node features constant (the mean property is not automatic)
         assert np.ptp(s.nodes(lollipop(), ones)) > 1e-3
+
+
+@pytest.mark.claim("def-gnn-wl")
+def test_wl_histograms_agree_with_union_refinement_on_random_pairs():
+    """On 40 pairs of random graphs (equal size and edge count, many with equal degree sequences), wl_colors declares the histograms of each round equal exactly when the disjoint-union refinement written here does; refinement by sets of colours disagrees on some pairs."""
+    rng = np.random.default_rng(30)
+    agree_set, disagree_sets = 0, 0
+    for t in range(40):
+        n = 7
+        A = gnn.stochastic_block_model([n], 0.4, 0.0, generator=100 + t)[0]
+        perm = rng.permutation(n)
+        # a second graph with the same number of edges: rewire one random edge of a relabelled copy
+        B = gnn.permute_graph(A, None, perm)[0]
+        edges = np.argwhere(np.triu(B, 1))
+        non = np.argwhere(np.triu(1 - B - np.eye(n), 1) > 0)
+        if t % 2 and len(edges) and len(non):
+            (a, b), (c, d) = edges[rng.integers(len(edges))], non[rng.integers(len(non))]
+            B[a, b] = B[b, a] = 0.0
+            B[c, d] = B[d, c] = 1.0
+        ours = _same_each_round(gnn.wl_colors(A, 3), gnn.wl_colors(B, 3))
+        ref = [x == y for x, y in _wl_union_reference((A, B), 3)]
+        assert ours == ref
+        agree_set += ours == [True] * 4
+        disagree_sets += [x == y for x, y in _wrong_wl_sets((A, B), 3)] != ref
+    assert 20 <= agree_set < 40 and disagree_sets >= 1  # both verdicts occur, and the set variant is caught
 
 
 def test_wl_colors_are_invariant_under_relabelling():
