@@ -323,3 +323,42 @@ def test_bad_arguments_raise_naming_the_argument(call, name, exc):
     """Bad input raises the stated error type with a message naming the argument."""
     with pytest.raises(exc, match=rf"\b{name}\b"):
         call()
+
+
+@pytest.mark.claim("lem-ntk-pl")
+def test_pl_inequality_is_tight_at_bottom_eigenvector():
+    """(1/2)|grad L|^2 >= lambda_min(Theta) L at random parameters, with equality when the residual is the bottom eigenvector of the empirical NTK; the constant 2 lambda_min is violated there."""
+    init_fn, apply_fn, _ = _two_layer(256)
+    Xt = torch.as_tensor(X)
+    for seed in range(3):
+        _, p = init_fn(D, seed=seed)
+        Theta = ntk.empirical_ntk((apply_fn, p), X)
+        lam, V = np.linalg.eigh(Theta)
+        assert lam[0] > 1e-3
+        f = apply_fn(p, Xt).reshape(-1).detach().numpy()
+        rng = np.random.default_rng(seed)
+        for y, tight in [(f - rng.standard_normal(N), False), (f - V[:, 0], True)]:
+            yt = torch.as_tensor(y)
+            g, L = torch.func.grad_and_value(lambda q: 0.5 * torch.sum((apply_fn(q, Xt).reshape(-1) - yt) ** 2))(p)
+            ratio = 0.5 * float(_flat(g).norm() ** 2) / float(L)
+            assert ratio >= lam[0] * (1 - 1e-10)
+            if tight:
+                assert ratio == pytest.approx(lam[0], rel=1e-8)
+                assert not ratio >= 2 * lam[0]          # negative control: a doubled constant fails
+
+
+@pytest.mark.claim("thm-ntk-limit")
+def test_deep_empirical_ntk_approaches_serial_recursion():
+    """For Dense-Relu-Dense-Relu-Dense with biases, the empirical NTK at width 2048 is within 10% (relative Frobenius) of serial's recursion, closer than at width 64, and the reversed composition is more than twice as far."""
+    layers = lambda m: (ntk.Dense(m, W_std=1.5, b_std=0.3), ntk.Relu(), ntk.Dense(m, W_std=1.4, b_std=0.2),
+                        ntk.Relu(), ntk.Dense(1, W_std=1.0, b_std=0.5))
+    limit = ntk.serial(*layers(1))[2](X).ntk
+    wrong = _wrong_reversed_serial(*layers(1))[2](X).ntk
+    errs = {}
+    for m in (64, 2048):
+        init_fn, apply_fn, _ = ntk.serial(*layers(m))
+        errs[m] = np.mean([_rel(ntk.empirical_ntk((apply_fn, init_fn(D, seed=s)[1]), X), limit) for s in range(3)])
+    assert errs[2048] < 0.1 and errs[2048] < errs[64] / 2, errs
+    init_fn, apply_fn, _ = ntk.serial(*layers(2048))
+    gap_wrong = _rel(ntk.empirical_ntk((apply_fn, init_fn(D, seed=0)[1]), X), wrong)
+    assert gap_wrong > 0.15 and gap_wrong > 2 * errs[2048], (gap_wrong, errs)
