@@ -478,3 +478,17 @@ def test_bad_adjacency_permutation_and_probability_raise_naming_the_argument():
     for call, err, name in cases:
         with pytest.raises(err, match=rf"\b{name}\b"):
             call()
+
+
+def test_message_passing_callable_aggregate_isolated_nodes_and_self_loops():
+    """A callable aggregation equals the named one, an isolated node receives the zero vector, and a non-zero diagonal entry makes a node its own neighbour."""
+    A = _graph(4, [(0, 1), (1, 2)])  # node 3 isolated
+    H = np.arange(8.0).reshape(4, 2)
+    msg = lambda hi, hj, a: 2 * hj  # noqa: E731
+    named = gnn.message_passing(A, H, msg, "sum")
+    np.testing.assert_array_equal(named, gnn.message_passing(A, H, msg, lambda m: m.sum(axis=0)))
+    np.testing.assert_array_equal(named, 2 * A @ H)  # the sum of neighbours' features, by matrix product
+    np.testing.assert_array_equal(named[3], [0.0, 0.0])
+    looped = gnn.message_passing(A + np.eye(4), H, msg, "sum")
+    np.testing.assert_array_equal(looped, 2 * (A + np.eye(4)) @ H)
+    np.testing.assert_array_equal(gnn.message_passing(A, H, msg, "max")[1], 2 * np.maximum(H[0], H[2]))
