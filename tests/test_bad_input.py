@@ -346,6 +346,23 @@ def _register_valid_calls():
     _valid("cnn.train_classifier", model=torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2)),
            X_train=torch.zeros(4, 1, 2, 2), y_train=torch.zeros(4, dtype=torch.long), X_test=torch.zeros(2, 1, 2, 2),
            y_test=torch.zeros(2, dtype=torch.long), epochs=1, batch_size=2, lr=1e-3, seed=0)
+    # generative
+    _lp3 = np.array([-1.0, -0.5, -2.0])
+    _mix = dict(means=np.array([0.0, 1.0]), stds=np.array([1.0, 0.5]), weights=np.array([0.5, 0.5]))
+    _valid("generative.optimal_discriminator", log_p=_lp3, log_q=_lp3[::-1].copy())
+    _valid("generative.gan_value", D=np.array([0.5, 0.4, 0.3]), log_p=_lp3, log_q=_lp3[::-1].copy(),
+           grid=np.array([0.0, 1.0, 2.0]))
+    _valid("generative.js_divergence", log_p=_lp3, log_q=_lp3[::-1].copy(), grid=np.array([0.0, 1.0, 2.0]))
+    _valid("generative.simultaneous_gda", x0=1.0, y0=0.0, lr=0.1, steps=2)
+    _valid("generative.AffineFlow", dim=2, seed=0)
+    _valid("generative.PlanarFlow", dim=2, seed=0)
+    _valid("generative.AffineCoupling", dim=2, parity=0, hidden=3, seed=0)
+    _valid("generative.RealNVP", dim=2, n_layers=1, hidden=3, seed=0)
+    _valid("generative.gaussian_mixture_logpdf", x=np.array([0.0, 1.0]), t=0.5, **_mix)
+    _valid("generative.gaussian_mixture_score", x=np.array([0.0, 1.0]), t=0.5, **_mix)
+    _valid("generative.sample_gaussian_mixture", n=3, seed=0, **_mix)
+    _valid("generative.reverse_diffusion", score=lambda x, t: -x, x_T=np.array([0.0, 1.0]), T=1.0, t_min=1e-300,
+           steps=2, seed=0)
     # equivariant
     _valid("equivariant.check_equivariance", f=_identity, act_in=lambda g, x: x, act_out=lambda g, y: y,
            samples=[(0, np.ones(2))])
@@ -369,6 +386,18 @@ def _register_valid_calls():
     _valid("tropical.hyperplane_bound", n=3, d=2)
     _valid("tropical.region_bound", widths=[3, 3], input_dim=2)
     _valid("tropical.identity_network", dim=2, depth=2)
+    # kernels
+    _valid("kernels.relu_nngp", X=np.ones((2, 3)), Y=np.ones((1, 3)))
+    _valid("kernels.nngp_kernel", X=np.ones((2, 3)), Y=np.ones((1, 3)), depth=1, sigma_w2=2.0, sigma_b2=0.1,
+           phi="relu")
+    _valid("kernels.kernel_ridge", K_train=np.eye(2), y=np.ones(2), K_test_train=np.ones((1, 2)), ridge=0.1)
+    _valid("kernels.gp_posterior", K_train=np.eye(2), y=np.ones(2), K_test_train=np.ones((1, 2)),
+           K_test=np.eye(1) * 3.0, noise=0.1)
+    _valid("kernels.random_features", X=np.ones((2, 3)), width=2, generator=0)
+    _valid("kernels.empirical_nngp", X=np.ones((2, 3)), width=2, depth=1, sigma_w2=2.0, sigma_b2=0.1, phi="relu",
+           generator=0, n_networks=1)
+    _valid("kernels.train_readout", features_train=np.eye(2), y=np.ones(2), features_test=np.ones((1, 2)),
+           v0=np.zeros(2), noise=0.1, eps=np.zeros(2))
     # ntk
     _ntk_net = ntk.serial(ntk.Dense(3), ntk.Relu(), ntk.Dense(1))
     _ntk_params = _ntk_net[0](2, seed=0)[1]
