@@ -293,12 +293,27 @@ def _regression_problem():
     return G[:6, :6], y, G[6:, :6], G[6:, 6:]
 
 
+def _wrong_posterior_noise_ignored_in_covariance(Kxx, y, Ksx, Kss, noise):
+    """Posterior whose covariance forgets the noise (inverts K_XX instead of K_XX + noise I)."""
+    mean = Ksx @ np.linalg.solve(Kxx + noise * np.eye(len(y)), y)
+    return mean, Kss - Ksx @ np.linalg.solve(Kxx, Ksx.T)
+
+
+def _posterior_matches(fn, problem, noise) -> bool:
+    mean, cov = fn(*problem, noise)
+    m2, c2 = _gp_by_precision(*problem, noise)
+    return bool(np.allclose(mean, m2, atol=1e-8) and np.allclose(cov, c2, atol=1e-8))
+
+
+@pytest.mark.claim("prop-gp-posterior")
 def test_gp_posterior_matches_joint_precision_conditioning():
-    """Mean and covariance of gp_posterior equal conditioning via the joint precision matrix to 1e-8."""
-    Kxx, y, Ksx, Kss = _regression_problem()
-    mean, cov = K.gp_posterior(Kxx, y, Ksx, Kss, 0.05)
-    m2, c2 = _gp_by_precision(Kxx, y, Ksx, Kss, 0.05)
-    assert np.allclose(mean, m2, atol=1e-8) and np.allclose(cov, c2, atol=1e-8)
+    """Mean and covariance of gp_posterior equal Gaussian conditioning via the joint precision matrix to 1e-8.
+
+    Negative control: a covariance that inverts K_XX instead of K_XX + noise I is rejected.
+    """
+    problem = _regression_problem()
+    assert _posterior_matches(K.gp_posterior, problem, 0.05)
+    assert not _posterior_matches(_wrong_posterior_noise_ignored_in_covariance, problem, 0.05)
 
 
 def test_kernel_ridge_matches_scikit_learn():
@@ -333,9 +348,9 @@ def _objective(G, alpha, idx, y, lam):
     return float(np.sum((f - y) ** 2) + lam * alpha @ G @ alpha)
 
 
-@pytest.mark.claim("thm-gp-representer")
+@pytest.mark.claim("thm-gp-representer", "prop-gp-krr")
 def test_representer_minimizer_cannot_be_improved_by_other_centres():
-    """Adding kernel functions centred off the data never lowers the regularized risk below the representer solution.
+    """Adding kernel functions centred off the data never lowers the regularized risk below the solution (K + lam I)^{-1} y.
 
     Over span{k(., z_j)} for 6 data points and 6 extra centres the exact minimizer puts zero weight on
     the function's component orthogonal to the data span and attains the representer value to 1e-9.
@@ -366,7 +381,7 @@ def test_representer_minimizer_cannot_be_improved_by_other_centres():
 SW2, SB2 = 2.0, 0.2
 XTR = np.array([-2.0, -0.5, 0.7, 1.8])
 YTR = np.sin(1.5 * XTR)
-XTE = np.linspace(-3.5, 3.5, 15)
+XTE = np.linspace(-3.4, 3.4, 15)  # no test point on a training point
 
 
 def _readout_ensemble(M, N, seed, start="prior"):
