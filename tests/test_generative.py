@@ -343,16 +343,19 @@ def test_reverse_process_samples_match_mixture_moments():
     var = np.sum(w * (s**2 + m**2)) - mean**2 + t_min
     third = np.sum(w * ((m - mean) ** 3 + 3 * (m - mean) * (s**2 + t_min)))
 
-    def stats_of(score, r):
-        xT = gen.sample_gaussian_mixture(4000, **MIX, seed=100 + r) + math.sqrt(T) * np.random.default_rng(200 + r).standard_normal(4000)
-        xs = gen.reverse_diffusion(score, xT, T, t_min, 400, seed=r)
-        return np.mean(xs), np.var(xs), np.mean((xs - np.mean(xs)) ** 3)
+    def block_stats(score, n_blocks, seed):
+        """One run of n_blocks * 1000 particles; the particles move independently, so blocks are independent replicates."""
+        n = 1000 * n_blocks
+        xT = gen.sample_gaussian_mixture(n, **MIX, seed=seed) + math.sqrt(T) * np.random.default_rng(seed + 1).standard_normal(n)
+        xs = gen.reverse_diffusion(score, xT, T, t_min, 200, seed=seed + 2).reshape(n_blocks, -1)
+        mu = xs.mean(1)
+        return np.stack([mu, xs.var(1), np.mean((xs - mu[:, None]) ** 3, 1)], 1)
 
-    exact = np.array([stats_of(lambda x, tt: gen.gaussian_mixture_score(x, **MIX, t=tt), r) for r in range(10)])
+    exact = block_stats(lambda x, tt: gen.gaussian_mixture_score(x, **MIX, t=tt), 10, 0)
     est, se = exact.mean(0), exact.std(0, ddof=1) / math.sqrt(10)
     assert np.all(np.abs(est - [mean, var, third]) < 4 * se)
-    wrong = np.array([stats_of(_wrong_unnoised_score, r) for r in range(3)])
-    assert abs(wrong[:, 1].mean() - var) > 4 * (se[1] + wrong[:, 1].std(ddof=1) / math.sqrt(3))
+    wrong = block_stats(_wrong_unnoised_score, 10, 10)
+    assert abs(wrong[:, 1].mean() - var) > 4 * (se[1] + wrong[:, 1].std(ddof=1) / math.sqrt(10))
 
 
 # --------------------------------------------------------------------------- bad input
