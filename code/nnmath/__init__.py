@@ -28,6 +28,8 @@ One module a topic, each read alongside its chapter:
   translations, residual networks (*Convolutional and residual networks*);
 - :mod:`nnmath.attention`: scaled dot-product and multi-head attention, layer norm, sinusoidal
   encodings, a small sorting transformer (*Attention and transformers*);
+- :mod:`nnmath.gnn`: GCN normalization, message passing, 1-WL colour refinement, stochastic block
+  models (*Graph neural networks*);
 - :mod:`nnmath.equivariant`: the equivariance error shared by the chapters on architectures and symmetry;
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
