@@ -114,9 +114,10 @@ def test_serial_dense_relu_dense_equals_closed_form():
 
 @pytest.mark.claim("thm-ntk-two-layer")
 def test_empirical_ntk_converges_to_closed_form_at_rate_half():
-    """Per seed, the relative error of the empirical NTK against the closed form falls with width with fitted slope in [-0.65, -0.35]; against the NNGP (missing term) and in the standard parameterization it does not."""
+    """For each of six independent seeds, the relative error of the empirical NTK against the closed form falls with width with fitted slope in [-0.65, -0.35]; against the NNGP (missing term) and in the standard parameterization it does not fall."""
     closed = ntk.relu_ntk_two_layer(X)
-    widths = [64, 256, 1024, 4096]
+    widths = [64, 128, 256, 512, 1024, 2048, 4096]
+    widths_std = [64, 256, 1024, 4096]
     slopes, slopes_nngp, slopes_std = [], [], []
     for seed in range(6):
         err, err_nngp, err_std = [], [], []
@@ -126,19 +127,20 @@ def test_empirical_ntk_converges_to_closed_form_at_rate_half():
             T = ntk.empirical_ntk((apply_fn, p), X)
             err.append(_rel(T, closed))
             err_nngp.append(_rel(T, _wrong_nngp_only(X)))
+        for m in widths_std:
             init_s, apply_s, _ = _two_layer(m, "standard")
             _, ps = init_s(D, seed=seed)
             err_std.append(_rel(ntk.empirical_ntk((apply_s, ps), X), closed))
         slopes.append(plotting.fit_power_law(widths, err).slope)
         slopes_nngp.append(plotting.fit_power_law(widths, err_nngp).slope)
-        slopes_std.append(plotting.fit_power_law(widths, err_std).slope)
+        slopes_std.append(plotting.fit_power_law(widths_std, err_std).slope)
     slopes = np.array(slopes)
     se = slopes.std(ddof=1) / np.sqrt(len(slopes))
-    assert -0.65 <= slopes.mean() <= -0.35, (slopes, se)
-    assert abs(slopes.mean() + 0.5) < 4 * se + 0.05
+    assert np.all((slopes >= -0.65) & (slopes <= -0.35)), slopes
+    assert abs(slopes.mean() + 0.5) < 4 * se + 0.05, (slopes.mean(), se)
     # negative controls: the NNGP is a wrong limit (error plateaus), the standard parameterization diverges
-    assert np.mean(slopes_nngp) > -0.1
-    assert np.mean(slopes_std) > 0.5
+    assert max(slopes_nngp) > -0.35 and np.mean(slopes_nngp) > -0.1, slopes_nngp
+    assert min(slopes_std) > 0.5, slopes_std
 
 
 def test_empirical_ntk_matches_finite_differences_and_module_input():
@@ -274,15 +276,21 @@ def test_trained_network_approaches_linearized_and_kernel_predictions():
     assert np.mean(slopes_nngp) > -0.1, slopes_nngp
 
 
+def _du_network(m, seed):
+    """Du et al.'s setting: f(x) = m^{-1/2} sum_j a_j relu(w_j . x), a_j = +-1 fixed, only W trained."""
+    rng = np.random.default_rng(seed)
+    W0 = torch.as_tensor(rng.standard_normal((D, m)))
+    a = torch.as_tensor(rng.choice([-1.0, 1.0], size=m))
+    return (lambda p, Xa: torch.relu(torch.as_tensor(Xa) @ p["W"]) @ a / math.sqrt(m)), {"W": W0}
+
+
 @pytest.mark.claim("thm-ntk-du")
-def test_pl_inequality_along_training_with_ntk_constant():
-    """Along GD on a wide network, (1/2)|grad L|^2 / L stays >= lambda_min(Theta_inf)/2, its minimum is within 20% of lambda_min(Theta_0) (so the constant is nearly attained), and L_k <= (1 - lr lambda_0/2)^k L_0; a doubled PL constant is violated."""
-    m = 2048
-    K = ntk.relu_ntk_two_layer(X)
-    lam0 = np.linalg.eigvalsh(K).min()
-    lr = 1.0 / np.linalg.eigvalsh(K).max()
-    init_fn, apply_fn, _ = _two_layer(m)
-    _, p = init_fn(D, seed=0)
+def test_du_convergence_bound_and_pl_along_training():
+    """In Du et al.'s setting (readouts +-1 fixed) at width 2048, L_k <= (1 - lr lambda_0/2)^k L_0 for all k with lambda_0 = lambda_min(H_inf), and the PL ratio (1/2)|grad L|^2/L stays >= lambda_0/2 with its minimum within [0.9, 1.2] times lambda_min(H(0)); a rate (1 - 2 lr lambda_0)^k is violated."""
+    H = ntk.relu_ntk_two_layer(X) - ntk.relu_nngp_two_layer(X)          # hidden-weight part H_inf
+    lam0 = np.linalg.eigvalsh(H).min()
+    lr = 1.0 / np.linalg.eigvalsh(H).max()
+    apply_fn, p = _du_network(2048, seed=0)
     lam_emp = np.linalg.eigvalsh(ntk.empirical_ntk((apply_fn, p), X)).min()
     Xt, yt = torch.as_tensor(X), torch.as_tensor(Y_TARGET)
     loss = lambda q: 0.5 * torch.sum((apply_fn(q, Xt).reshape(-1) - yt) ** 2)
@@ -290,13 +298,14 @@ def test_pl_inequality_along_training_with_ntk_constant():
     for _ in range(1500):
         g, L = torch.func.grad_and_value(loss)(p)
         ratios.append(0.5 * float(_flat(g).norm() ** 2) / float(L)); losses.append(float(L))
-        p = torch.utils._pytree.tree_map(lambda a, b: a - lr * b, p, g)
+        p = torch.utils._pytree.tree_map(lambda u, v: u - lr * v, p, g)
     ratios, losses = np.array(ratios), np.array(losses)
-    assert ratios.min() >= lam0 / 2
-    assert 0.95 <= ratios.min() / lam_emp <= 1.2
     k = np.arange(len(losses))
     assert np.all(losses <= (1 - lr * lam0 / 2) ** k * losses[0] * (1 + 1e-9))
-    assert ratios.min() < 2 * lam_emp          # negative control: PL with constant 2 lambda_min fails
+    assert ratios.min() >= lam0 / 2
+    assert 0.9 <= ratios.min() / lam_emp <= 1.2, ratios.min() / lam_emp
+    # negative control: an overstated rate (1 - 2 lr lambda_0)^k fails
+    assert np.any(losses > (1 - 2 * lr * lam0) ** k * losses[0])
 
 
 # ----------------------------------------------------------------------------- argument checks
