@@ -115,13 +115,49 @@ def test_random_feature_error_decays_like_inverse_sqrt_width():
 
 
 def test_random_features_seeded_and_unbiased():
-    """Same seed, same features; the Gram matrix is unbiased (mean over 200 draws within 4 s.e.)."""
+    """Same seed, same features; the Gram matrix of a single unit is unbiased (mean over 20000 draws within 4 s.e.)."""
     X = _inputs(4, 3)
     assert np.array_equal(K.random_features(X, 16, generator=3), K.random_features(X, 16, generator=3))
     g = np.random.default_rng(7)
-    G = np.array([(lambda F: F @ F.T)(K.random_features(X, 64, generator=g)) for _ in range(200)])
+    G = np.array([(lambda F: F @ F.T)(K.random_features(X, 1, generator=g)) for _ in range(20000)])
     se = G.std(0, ddof=1) / np.sqrt(len(G))
     assert np.all(np.abs(G.mean(0) - K.relu_nngp(X)) <= 4 * se)
+
+
+def _fourth_moment(X):
+    """E[relu(w.x)^2 relu(w.y)^2] = ||x||^2 ||y||^2 J_2(theta) / (2 pi) (Cho and Saul's order-2 arc-cosine kernel)."""
+    n = np.linalg.norm(X, axis=1)
+    th = np.arccos(np.clip(X @ X.T / np.outer(n, n), -1, 1))
+    J2 = 3 * np.sin(th) * np.cos(th) + (np.pi - th) * (1 + 2 * np.cos(th) ** 2)
+    return np.outer(n, n) ** 2 * J2 / (2 * np.pi)
+
+
+def _wrong_v_without_mean_square(X):
+    """The variance of one feature product with k(x, y)^2 forgotten: E[phi^2 phi^2] instead of E[phi^2 phi^2] - k^2."""
+    return _fourth_moment(X)
+
+
+def _mse_matches(sq_errors, predicted, groups=20) -> bool:
+    m = sq_errors.reshape(groups, -1).mean(1)
+    return bool(abs(m.mean() - predicted) <= 4 * m.std(ddof=1) / np.sqrt(groups))
+
+
+@pytest.mark.claim("thm-gp-random-features")
+def test_random_feature_mean_squared_error_is_exact():
+    """E||K_N - K||_F^2 equals sum_ij v(x_i, x_j) / N at N = 64 (4000 draws, within 4 s.e. of 20 groups).
+
+    v comes from Cho and Saul's order-2 arc-cosine kernel, an independent closed form (its diagonal 3||x||^4/2
+    is checked against the Gaussian fourth moment). Negative control: forgetting to subtract k^2 in v is rejected.
+    """
+    X = _inputs(5, 3, seed=2)
+    Kx = K.relu_nngp(X)
+    F4 = _fourth_moment(X)
+    assert np.allclose(np.diag(F4), 1.5 * np.sum(X**2, 1) ** 2)
+    N = 64
+    g = np.random.default_rng(12)
+    sq = np.array([np.sum(((lambda F: F @ F.T)(K.random_features(X, N, generator=g)) - Kx) ** 2) for _ in range(4000)])
+    assert _mse_matches(sq, (F4 - Kx**2).sum() / N)
+    assert not _mse_matches(sq, _wrong_v_without_mean_square(X).sum() / N)
 
 
 # ----------------------------------------------------------------------------- one hidden layer: the CLT
