@@ -297,7 +297,7 @@ def _maps_match(kernel_fn, sigma_w2, sigma_b2) -> bool:
 def test_recursion_is_the_length_and_correlation_maps():
     """The diagonal of the recursion iterates chapter 5's length map and, at the fixed point, its correlation map, to 1e-7.
 
-    Chapter 5 computes the maps by its own 201-node quadrature; the kernel uses a 64-node tensor rule.
+    Chapter 5 computes the maps by its own 201-node quadrature; the kernel uses a 128-node tensor rule.
     Negative control: the recursion without sigma_b^2 after the first layer fails.
     """
     assert _maps_match(K.nngp_kernel, 1.5, 0.1)

@@ -58,8 +58,11 @@ __all__ = [
     "train_readout",
 ]
 
-#: Gauss–Hermite nodes per axis for the two-dimensional Gaussian expectations of ``"tanh"``.
-N_NODES_2D: int = 64
+#: Gauss–Hermite nodes per axis for the two-dimensional Gaussian expectations of ``"tanh"``. The poles of tanh at
+#: :math:`\pm i\pi/(2\sqrt q)` limit the accuracy for large variances :math:`q`: for
+#: :math:`\mathbb{E}\tanh^2(\sqrt q z)` the error is about :math:`10^{-13}` at :math:`q = 1`, :math:`10^{-5}` at
+#: :math:`q = 5.7` and :math:`2\cdot 10^{-3}` at :math:`q = 20` (use ``"erf"``, in closed form, for saturated units).
+N_NODES_2D: int = 128
 
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(N_NODES_2D)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
@@ -121,11 +124,15 @@ def _tanh_pair(kxy, kxx, kyy):
     z1 = _NODES[:, None]
     z2 = _NODES[None, :]
     W = _WEIGHTS[:, None] * _WEIGHTS[None, :]
-    out = np.empty(kxy.shape)
-    flat = out.reshape(-1)
-    for i, (a, b, cc, ss) in enumerate(zip(sx.ravel(), sy.ravel(), c.ravel(), s.ravel())):
-        flat[i] = np.sum(W * np.tanh(a * z1) * np.tanh(b * (cc * z1 + ss * z2)))
-    return out
+    # the larger standard deviation first, so that the rule gives exactly the same value for (x, y) and (y, x)
+    a, b = np.maximum(sx, sy), np.minimum(sx, sy)
+    a, b, cc, ss = (v.ravel()[:, None, None] for v in (a, b, c, s))
+    flat = np.empty(a.shape[0])
+    for start in range(0, a.shape[0], 64):  # chunks of pairs keep memory at 64 * N_NODES_2D**2 floats
+        sl = slice(start, start + 64)
+        vals = np.tanh(a[sl] * z1) * np.tanh(b[sl] * (cc[sl] * z1 + ss[sl] * z2))
+        flat[sl] = np.einsum("pij,ij->p", vals, W)
+    return flat.reshape(kxy.shape)
 
 
 _PAIR = {"relu": _arccos_kernel, "erf": _erf_pair, "tanh": _tanh_pair}
@@ -140,7 +147,8 @@ def nngp_kernel(X, Y=None, depth: int = 1, sigma_w2: float = 2.0, sigma_b2: floa
     :math:`(u,v)` centred Gaussian of covariance given by :math:`K^\ell` on :math:`\{x, y\}`.
     ``depth = 0`` is the linear kernel :math:`K^1`. ``phi`` is ``"relu"`` (arc-cosine closed form),
     ``"erf"`` (Williams' closed form) or ``"tanh"`` (tensor Gauss–Hermite quadrature, :data:`N_NODES_2D`
-    nodes per axis, cost proportional to the number of pairs).
+    nodes per axis, cost proportional to the number of pairs; accurate to about :math:`10^{-5}` while the
+    variances :math:`K^\ell(x, x)` stay below 5, less for saturated units).
     """
     X, Y = _pair(X, Y)
     depth = check_int("depth", depth, minimum=0)
