@@ -307,11 +307,12 @@ class _ScoreNet(torch.nn.Module):
 
 @pytest.mark.claim("thm-gen-dsm")
 def test_denoising_score_matching_learns_the_noised_score():
-    """A network trained only on denoising targets -(x_t - x_0)/t at t = 0.5 has p_t-weighted relative L2 error below 0.1 against the exact noised score, while the clean-mixture score has error above 0.3."""
+    """A network trained only on denoising targets -(x_t - x_0)/t at t = 0.5 has p_t-weighted relative L2 error below 0.15 against the exact noised score, while the clean-mixture score has error above 1."""
     t = 0.5
     torch.manual_seed(0)
     net = _ScoreNet()
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 1500)
     x0 = torch.tensor(gen.sample_gaussian_mixture(20000, **MIX, seed=0), dtype=torch.float32)
     g = torch.Generator().manual_seed(1)
     for step in range(1500):
@@ -322,6 +323,7 @@ def test_denoising_score_matching_learns_the_noised_score():
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sched.step()
     x = np.linspace(-6, 7, 1301)
     w = np.exp(gen.gaussian_mixture_logpdf(x, **MIX, t=t))
     exact = gen.gaussian_mixture_score(x, **MIX, t=t)
@@ -330,8 +332,8 @@ def test_denoising_score_matching_learns_the_noised_score():
 
     def rel(s):
         return math.sqrt(np.sum(w * (s - exact) ** 2) / np.sum(w * exact**2))
-    assert rel(learned) < 0.1
-    assert rel(_wrong_unnoised_score(x, t)) > 0.3
+    assert rel(learned) < 0.15
+    assert rel(_wrong_unnoised_score(x, t)) > 1.0
 
 
 @pytest.mark.claim("prop-gen-reverse")
