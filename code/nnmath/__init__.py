@@ -30,6 +30,10 @@ One module a topic, each read alongside its chapter:
   encodings, a small sorting transformer (*Attention and transformers*);
 - :mod:`nnmath.gnn`: GCN normalization, message passing, 1-WL colour refinement, stochastic block
   models (*Graph neural networks*);
+- :mod:`nnmath.generative`: optimal discriminators and the GAN value, normalizing flows, scores of
+  noised Gaussian mixtures (*Generative models*);
+- :mod:`nnmath.kernels`: the ReLU and deep NNGP kernels, kernel ridge and GP regression, random
+  features (*Wide networks as Gaussian processes and kernel machines*);
 - :mod:`nnmath.equivariant`: the equivariance error shared by the chapters on architectures and symmetry;
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
