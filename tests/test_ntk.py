@@ -374,3 +374,15 @@ def test_deep_empirical_ntk_approaches_serial_recursion():
     init_fn, apply_fn, _ = ntk.serial(*layers(2048))
     gap_wrong = _rel(ntk.empirical_ntk((apply_fn, init_fn(D, seed=0)[1]), X), wrong)
     assert gap_wrong > 0.15 and gap_wrong > 2 * errs[2048], (gap_wrong, errs)
+
+
+def test_nngp_term_agrees_with_previous_chapter_kernel():
+    """The readout-weight term of the two-layer NTK equals nnmath.kernels.relu_nngp of the previous chapter (within its documented 1e-8 accuracy)."""
+    from nnmath import kernels
+
+    rng = np.random.default_rng(5)
+    Xa, Ya = rng.standard_normal((6, 3)), rng.standard_normal((4, 3))
+    assert np.allclose(ntk.relu_nngp_two_layer(Xa, Ya), kernels.relu_nngp(Xa, Ya), atol=1e-7)
+    assert np.allclose(ntk.relu_ntk_two_layer(Xa, Ya) - kernels.relu_nngp(Xa, Ya),
+                       (Xa @ Ya.T) * (np.pi - np.arccos(np.clip((Xa @ Ya.T) / np.outer(
+                           np.linalg.norm(Xa, axis=1), np.linalg.norm(Ya, axis=1)), -1, 1))) / (2 * np.pi), atol=1e-7)
