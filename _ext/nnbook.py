@@ -226,7 +226,9 @@ def _make_directives():
         def markdown(self):
             for p in sorted(TESTS_DIR.glob("test_*.py")):
                 self.env.note_dependency(str(p))
-            chapters = sorted(CHAPTERS_DIR.glob("*.md"))
+            # The chapters of this build (a chapter file not yet in the table of contents is not in
+            # the book; tests/test_claims.py still requires every claim to name a statement of it).
+            chapters = [p for p in sorted(CHAPTERS_DIR.glob("*.md")) if f"chapters/{p.stem}" in self.env.found_docs]
             only = os.environ.get("NNBOOK_ONLY")  # set by tools/build_book.py --only
             if only:
                 chapters = [Path(only)]
@@ -234,7 +236,8 @@ def _make_directives():
                 self.env.note_dependency(str(p))
             order = [p.stem for p in chapters]
             labels = collect_labels(chapters)
-            claims = [c for c in collect_claims() if not only or c.label in labels]
+            written = collect_labels(sorted(CHAPTERS_DIR.glob("*.md")))  # labels of every chapter file
+            claims = [c for c in collect_claims() if c.label in labels or (not only and c.label not in written)]
             return claims_markdown(claims, labels, order)
 
         def run(self):
