@@ -34,6 +34,8 @@ One module a topic, each read alongside its chapter:
   noised Gaussian mixtures (*Generative models*);
 - :mod:`nnmath.kernels`: the ReLU and deep NNGP kernels, kernel ridge and GP regression, random
   features (*Wide networks as Gaussian processes and kernel machines*);
+- :mod:`nnmath.ntk`: stax-style layers with their kernels, the two-layer ReLU NTK, empirical NTKs,
+  linearization and gradient flow in function space (*The neural tangent kernel*);
 - :mod:`nnmath.equivariant`: the equivariance error shared by the chapters on architectures and symmetry;
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
