@@ -398,6 +398,18 @@ def _register_valid_calls():
            generator=0, n_networks=1)
     _valid("kernels.train_readout", features_train=np.eye(2), y=np.ones(2), features_test=np.ones((1, 2)),
            v0=np.zeros(2), noise=0.1, eps=np.zeros(2))
+    # groups
+    _valid("groups.CyclicGroup", n=4)
+    _valid("groups.DihedralGroup", n=4)
+    _valid_method("groups.SO2.sample", lambda: importlib.import_module("nnmath.groups").SO2().sample, k=3, generator=0)
+    _valid_method("groups.SO3.sample", lambda: importlib.import_module("nnmath.groups").SO3().sample, k=3, generator=0)
+    _valid("groups.hat", omega=np.array([0.1, 0.2, 0.3]))
+    _valid("groups.vee", X=np.eye(3))
+    _valid("groups.so3_exp", omega=np.array([0.1, 0.2, 0.3]))
+    _valid("groups.so3_log", R=np.eye(3))
+    _valid("groups.so3_angle", R=np.eye(3))
+    _valid("groups.so3_character", l=2, theta=np.array([0.5, 1.0]))
+    _valid("groups.bch", X=np.eye(2), Y=np.zeros((2, 2)), order=2)
     # ntk
     _ntk_net = ntk.serial(ntk.Dense(3), ntk.Relu(), ntk.Dense(1))
     _ntk_params = _ntk_net[0](2, seed=0)[1]

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import stats
 from scipy.integrate import quad
-from scipy.linalg import expm, logm, null_space
+from scipy.linalg import expm, logm
 
 from nnmath import groups
 
@@ -104,7 +104,8 @@ def _commutant_dim(mats_left, mats_right=None):
     mats_right = mats_left if mats_right is None else mats_right
     d1, d2 = mats_left[0].shape[0], mats_right[0].shape[0]
     rows = [np.kron(P, np.eye(d2)) - np.kron(np.eye(d1), Q.T) for P, Q in zip(mats_left, mats_right)]
-    return null_space(np.vstack(rows), rcond=1e-9).shape[1]
+    M = np.vstack(rows)
+    return M.shape[1] - np.linalg.matrix_rank(M, tol=1e-9 * max(1.0, np.abs(M).max()))
 
 
 # ----------------------------------------------------------------------------- wrong variants (negative controls)
