@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, jacrev, jvp, vmap
 
+from .kernels import _pair as _points_pair  # X, and Y (default X) with as many columns
 from ._validate import check_array, check_callable, check_choice, check_int, check_real, check_rng
 
 __all__ = [
@@ -61,10 +62,7 @@ class Kernel(NamedTuple):
 
 
 def _input_kernel(X: Any, Y: Any = None) -> Kernel:
-    X = check_array("X", X, ndim=2)
-    Y = X if Y is None else check_array("Y", Y, ndim=2)
-    if Y.shape[1] != X.shape[1]:
-        raise ValueError(f"Y must have {X.shape[1]} columns like X, got shape {Y.shape}")
+    X, Y = _points_pair(X, Y)
     d = X.shape[1]
     return Kernel(X @ Y.T / d, np.zeros((X.shape[0], Y.shape[0])),
                   np.sum(X * X, axis=1) / d, np.sum(Y * Y, axis=1) / d)
@@ -201,10 +199,7 @@ def serial(*layers):
 
 
 def _angle_parts(X: Any, Y: Any):
-    X = check_array("X", X, ndim=2)
-    Y = X if Y is None else check_array("Y", Y, ndim=2)
-    if Y.shape[1] != X.shape[1]:
-        raise ValueError(f"Y must have {X.shape[1]} columns like X, got shape {Y.shape}")
+    X, Y = _points_pair(X, Y)
     dot = X @ Y.T
     norms = np.outer(np.linalg.norm(X, axis=1), np.linalg.norm(Y, axis=1))
     safe = np.where(norms > 0, norms, 1.0)
@@ -275,15 +270,10 @@ def empirical_ntk(model: Any, X: Any, Y: Any = None) -> np.ndarray:
         ``J(X) J(Y)^T`` with the Jacobians computed by ``torch.func.vmap(jacrev(...))``.
     """
     apply_fn, params = _functional(model)
-    X = check_array("X", X, ndim=2)
+    same = Y is None
+    X, Y = _points_pair(X, Y)
     JX = _jacobian(apply_fn, params, torch.as_tensor(X, dtype=torch.float64))
-    if Y is None:
-        JY = JX
-    else:
-        Y = check_array("Y", Y, ndim=2)
-        if Y.shape[1] != X.shape[1]:
-            raise ValueError(f"Y must have {X.shape[1]} columns like X, got shape {Y.shape}")
-        JY = _jacobian(apply_fn, params, torch.as_tensor(Y, dtype=torch.float64))
+    JY = JX if same else _jacobian(apply_fn, params, torch.as_tensor(Y, dtype=torch.float64))
     return (JX @ JY.T).detach().numpy()
 
 
