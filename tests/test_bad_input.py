@@ -366,6 +366,13 @@ def _register_valid_calls():
     # equivariant
     _valid("equivariant.check_equivariance", f=_identity, act_in=lambda g, x: x, act_out=lambda g, y: y,
            samples=[(0, np.ones(2))])
+    _valid("equivariant.rotate_image", x=np.ones((3, 3)), k=1)
+    _valid("equivariant.circular_harmonic", m=1, radius=1.0, size=5)
+    _valid("equivariant.LiftingConv", in_channels=1, out_channels=1, kernel_size=3, group="se2", orientations=4,
+           radius=1.0, max_frequency=1, seed=0)
+    _valid("equivariant.GroupConv", in_channels=1, out_channels=1, kernel_size=3, group="se2", orientations=4,
+           radius=1.0, max_frequency=1, seed=0)
+    _valid("equivariant.GroupPool", mode="max")
     # schedules
     _valid("schedules.warmup_cosine", total_steps=10, lr_max=0.1, warmup_steps=2, lr_min=0.0)
     _valid("schedules.cosine_restarts", total_steps=10, lr_max=0.1, period=3, period_mult=1, lr_min=0.0)

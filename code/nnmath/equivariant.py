@@ -294,13 +294,13 @@ class _GroupLayer(nn.Module):
         fan_in = self.in_channels * n_in * self.kernel_size ** 2
         if group == "p4":
             shape = (self.out_channels, self.in_channels, n_in, self.kernel_size, self.kernel_size)
-            self.register_buffer("basis", torch.zeros(0))
+            self._basis = None
         else:
             self.radius = check_real("radius", radius, minimum=0.0, strict=True)
             self.max_frequency = check_int("max_frequency", max_frequency, minimum=0)
             angles = 2 * np.pi * np.arange(self.orientations) / self.orientations
             basis = _steered_basis(self.kernel_size, self.radius, self.max_frequency, angles)
-            self.register_buffer("basis", torch.tensor(basis, dtype=torch.get_default_dtype()))
+            self._basis = basis  # float64 NumPy, cast to the weights' dtype when used (not a parameter)
             shape = (self.out_channels, self.in_channels, n_in, basis.shape[1])
             # a filter sum_j w_j b_j has squared norm sum_j w_j^2 ||b_j||^2 in expectation
             fan_in = self.in_channels * n_in * float(np.mean(np.sum(basis[0] ** 2, axis=(-2, -1))))
@@ -312,7 +312,8 @@ class _GroupLayer(nn.Module):
         """The filter bank rotated by theta_r: shape (C_out, C_in, n_in, k, k)."""
         if self.group == "p4":
             return torch.rot90(self.weight, r, dims=(-2, -1))
-        return torch.einsum("ocsj,jhw->ocshw", self.weight, self.basis[r])
+        basis = torch.as_tensor(self._basis[r], dtype=self.weight.dtype, device=self.weight.device)
+        return torch.einsum("ocsj,jhw->ocshw", self.weight, basis)
 
 
 class LiftingConv(_GroupLayer):
