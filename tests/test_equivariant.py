@@ -313,6 +313,9 @@ def test_group_pool_is_max_or_mean_over_orientations():
     F = torch.randn(2, 3, 4, 5, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     assert np.array_equal(GroupPool("max")(F).numpy(), F.numpy().max(axis=2))
     assert np.abs(GroupPool("mean")(F).numpy() - F.numpy().mean(axis=2)).max() < 1e-15
+    # negative control: pooling over the wrong axis (a spatial one, of the same length as N here) is detected
+    F4 = F[..., :4, :4]
+    assert np.abs(GroupPool("max")(F4).numpy() - F4.numpy().max(axis=3)).max() > 0.1
 
 
 # ----------------------------------------------------------------------------- equivariance
