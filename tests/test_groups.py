@@ -414,6 +414,61 @@ def test_character_tables_are_orthonormal_and_match_traces():
             assert int((_wrong_even_table_without_B(G) ** 2).sum()) != G.order
 
 
+@pytest.mark.claim("grp-def-character")
+def test_characters_are_class_functions_with_value_dim_at_identity():
+    """The trace of every irreducible matrix of C_n and D_n is constant on brute-force conjugacy classes and equals the dimension at e; a matrix entry instead of the trace is not a class function."""
+    for G in FINITE:
+        for rho in groups.irreducible_representations(G):
+            for cls in _brute_force_classes(G):
+                vals = [np.trace(rho(g)) for g in cls]
+                assert max(abs(v - vals[0]) for v in vals) < 1e-12
+            assert np.trace(rho(G.identity)) == rho(G.identity).shape[0]
+    G = groups.DihedralGroup(5)
+    E1 = groups.irreducible_representations(G)[2]
+    spread = max(max(abs(E1(g)[0, 0] - E1(sorted(cls)[0])[0, 0]) for g in cls) for cls in _brute_force_classes(G))
+    assert spread > 0.1
+
+
+@pytest.mark.claim("grp-prop-unitary")
+def test_averaged_inner_product_makes_a_representation_unitary_and_complements_invariant():
+    """For a non-unitary conjugate S(trivial + E1)S^-1 of D_5, M = mean rho^* rho gives unitary M^(1/2) rho M^(-1/2) (1e-12) and the M-orthogonal complement of the invariant line is invariant; the Euclidean complement is not."""
+    G = groups.DihedralGroup(5)
+    E1 = groups.irreducible_representations(G)[2]
+    S = np.array([[1.0, 0.7, -0.3], [0.2, 1.5, 0.4], [0.0, -0.6, 0.9]])
+    Si = np.linalg.inv(S)
+
+    def rho(g):
+        B = np.zeros((3, 3), dtype=complex)
+        B[0, 0] = 1.0
+        B[1:, 1:] = E1(g)
+        return S @ B @ Si
+
+    mats = [rho(g) for g in G.elements()]
+    assert max(np.abs(P.conj().T @ P - np.eye(3)).max() for P in mats) > 0.1          # not unitary as given
+    M = sum(P.conj().T @ P for P in mats) / G.order
+    w, V = np.linalg.eigh(M)
+    Mh, Mih = V @ np.diag(np.sqrt(w)) @ V.conj().T, V @ np.diag(1 / np.sqrt(w)) @ V.conj().T
+    assert max(np.abs((Mh @ P @ Mih).conj().T @ (Mh @ P @ Mih) - np.eye(3)).max() for P in mats) < 1e-12
+    u = S[:, 0]                                                # spans the invariant (trivial) line
+    assert max(np.abs(P @ u - u).max() for P in mats) < 1e-12
+
+    def invariant(basis):
+        Pr = basis @ np.linalg.pinv(basis)                     # projector onto the span
+        return max(np.abs((np.eye(3) - Pr) @ P @ basis).max() for P in mats) < 1e-10
+
+    complement_M = _null_space_of(u.conj() @ M)                 # {w : <u, w>_M = 0}
+    complement_euclid = _null_space_of(u.conj()[None, :] @ np.eye(3))
+    assert invariant(complement_M)
+    assert not invariant(complement_euclid)
+
+
+def _null_space_of(row):
+    """Orthonormal basis (columns) of the null space of a 1 x n matrix, by SVD."""
+    row = np.atleast_2d(row)
+    _, _, Vh = np.linalg.svd(row)
+    return Vh[1:].conj().T
+
+
 @pytest.mark.claim("grp-thm-schur-orthogonality")
 def test_schur_orthogonality_of_matrix_coefficients():
     """(d_i/|G|) sum_g rho_i(g)_ab conj(rho_j(g)_cd) = delta_ij delta_ac delta_bd to 1e-12 for the unitary irreducible representations of C_n and D_n, which agree with matrices built from the generators; a non-unitary conjugate fails."""
@@ -439,7 +494,7 @@ def test_schur_orthogonality_of_matrix_coefficients():
     assert np.abs(Q - np.eye(len(Q))).max() > 0.1
 
 
-@pytest.mark.claim("grp-thm-schur")
+@pytest.mark.claim("grp-thm-schur", "grp-def-irreducible")
 def test_schur_lemma_intertwiners_of_irreducibles_are_scalars_or_zero():
     """The intertwiners of an irreducible representation with itself form a 1-dimensional space (scalars), between inequivalent irreducibles the space is 0, and for E1 + E1 it is 4-dimensional; E1 restricted to the rotations (reducible) has a 2-dimensional commutant."""
     for G in FINITE:
