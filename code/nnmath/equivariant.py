@@ -21,18 +21,26 @@ smallest positive normal float64. :math:`E = 0` up to rounding (a few multiples 
 for an equivariant map; a value of order one means the map is not equivariant on these samples.
 The chapters on convolutional networks and on attention use it (translations of images,
 permutations of tokens).
+
+The chapter on equivariant networks adds the layers of group-equivariant CNNs for roto-translations:
+:func:`rotate_image` (quarter turns of the pixel grid), :func:`circular_harmonic` (the steerable
+filters :math:`h_m`), and the ``torch.nn.Module`` s :class:`LiftingConv`, :class:`GroupConv` and
+:class:`GroupPool` for the group p4 and for SE(2) with :math:`N` sampled orientations.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
-from nnmath._validate import check_callable
+from nnmath._validate import check_callable, check_choice, check_int, check_real, check_rng
 
-__all__ = ["check_equivariance"]
+__all__ = ["check_equivariance", "rotate_image", "circular_harmonic", "LiftingConv", "GroupConv", "GroupPool"]
 
 _TINY = float(np.finfo(np.float64).tiny)
 
@@ -132,15 +140,6 @@ def check_equivariance(
 # roto-translation group are tensors ``(B, C, N, H, W)`` whose axis 2 is the orientation
 # index r, standing for the angle theta_r = 2 pi r / N. The group p4 is the case N = 4 with
 # rotations by multiples of 90 degrees acting exactly on the pixel grid.
-
-import math  # noqa: E402
-
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from nnmath._validate import check_choice, check_int, check_real, check_rng  # noqa: E402
-
-__all__ += ["rotate_image", "circular_harmonic", "LiftingConv", "GroupConv", "GroupPool"]
 
 _GROUPS = ("p4", "se2")
 
