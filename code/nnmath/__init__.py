@@ -32,11 +32,16 @@ One module a topic, each read alongside its chapter:
   models (*Graph neural networks*);
 - :mod:`nnmath.generative`: optimal discriminators and the GAN value, normalizing flows, scores of
   noised Gaussian mixtures (*Generative models*);
+- :mod:`nnmath.groups`: cyclic and dihedral groups, SO(2) and SO(3), character tables, the regular
+  representation, Rodrigues' formula and the BCH series (*Groups, representations, homogeneous spaces
+  and Lie groups*);
 - :mod:`nnmath.kernels`: the ReLU and deep NNGP kernels, kernel ridge and GP regression, random
   features (*Wide networks as Gaussian processes and kernel machines*);
 - :mod:`nnmath.ntk`: stax-style layers with their kernels, the two-layer ReLU NTK, empirical NTKs,
   linearization and gradient flow in function space (*The neural tangent kernel*);
 - :mod:`nnmath.equivariant`: the equivariance error shared by the chapters on architectures and symmetry;
+  lifting, group convolution and pooling layers for p4 and SE(2), image rotations, circular harmonics
+  (*Equivariant networks*);
 - :mod:`nnmath.data`: seeded synthetic data and scikit-learn's bundled digits;
 - :mod:`nnmath.plotting`: the book's figure style and rate-fitting plots.
 
