@@ -9,6 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 MATHJAX_SRC = $(shell $(PY) -c "import importlib.metadata as m; d = m.distribution('sphinx-mathjax-offline'); print(d.locate_file('sphinx-mathjax-offline/static/mathjax'))")
 MATHJAX := _vendor/_static/mathjax/tex-mml-chtml.js
+THEBE   := _vendor/_static/thebe/index.js
 
 .PHONY: book test chapter pdf binder-check bench mutation clean help venv
 .DEFAULT_GOAL := help
@@ -38,13 +39,19 @@ $(MATHJAX): $(STAMP)
 	cp -r "$(MATHJAX_SRC)" _vendor/_static/mathjax
 	test -f $@ && touch $@
 
-book: $(STAMP) $(MATHJAX)
+# Thebe (Live code) served from the site itself: the npm package at the version and sha512 pinned in
+# tools/vendor_thebe.py, fetched with `npm pack` (the npm registry only), never a CDN.
+$(THEBE): tools/vendor_thebe.py $(STAMP)
+	$(PY) tools/vendor_thebe.py --force
+	test -f $@ && touch $@
+
+book: $(STAMP) $(MATHJAX) $(THEBE)
 	$(PY) tools/build_book.py
 
-test: $(STAMP) $(MATHJAX)
+test: $(STAMP) $(MATHJAX) $(THEBE)
 	$(PY) -m pytest
 
-chapter: $(STAMP) $(MATHJAX)
+chapter: $(STAMP) $(MATHJAX) $(THEBE)
 	@test -n "$(CH)" || (echo "usage: make chapter CH=chapters/NN-name.md" && exit 2)
 	$(PY) tools/run_chapter.py $(CH)
 	$(PY) tools/build_book.py --only $(CH)
@@ -65,7 +72,7 @@ pdf: $(STAMP) $(MATHJAX)
 binder-check: $(STAMP)
 	$(PY) tools/binder_check.py
 
-bench: $(STAMP) $(MATHJAX)
+bench: $(STAMP) $(MATHJAX) $(THEBE)
 	$(PY) tools/bench.py
 
 # Mutation testing (a report, not part of make test or CI): mutmut in its own venv, cache in _build/mutation.

@@ -6,14 +6,32 @@
    instead of the theme's "print this page".
 2. **No duplicate scripts.** sphinx-thebe can register its configuration script twice, and
    the second ``const THEBE_JS_URL`` is a page error; identical scripts are kept once.
+3. **Live code from the site itself.** With ``launch_buttons: thebe: true`` the *Live code*
+   entry of the launch menu loads Thebe. sphinx-thebe names a CDN copy (``THEBE_JS_URL``); here
+   it becomes the site's ``_static/thebe/index.js`` (vendored by ``tools/vendor_thebe.py``,
+   which ``make`` runs), and the build fails if the vendored copy is missing or a CDN address is
+   left. The page's Thebe configuration (``<script type="text/x-thebe-config">``) is written for
+   the vendored Thebe 0.9: Binder at ``launch_buttons.binderhub_url`` with the repository and
+   branch of ``repository:`` (Binder builds ``binder/``), the chapter's kernel and folder, and no
+   MathJax 2 from a CDN for LaTeX outputs (``mathjaxUrl: ""``). ``_ext/static/nnbook-thebe.js``
+   starts Thebe with that configuration (sphinx-thebe's own start asks Thebe 0.9 for no kernel).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
+from docutils import nodes
+from sphinx.errors import ExtensionError
+
 BOOK_PDF = "book.pdf"
+ROOT = Path(__file__).resolve().parent.parent
+THEBE_JS = "_static/thebe/index.js"  # in the site; copied from _vendor/ (html_extra_path)
+THEBE_VENDORED = ROOT / "_vendor" / THEBE_JS
+_THEBE_URL = re.compile(r'const THEBE_JS_URL = "([^"]*)"')
 
 
 def _has_kernel(app, pagename: str) -> bool:
@@ -72,8 +90,83 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
         context["script_files"][:] = kept
 
 
+# --------------------------------------------------------------------------- live code (Thebe)
+def _launch_buttons(app) -> dict:
+    return dict((app.config.html_theme_options or {}).get("launch_buttons") or {})
+
+
+def thebe_enabled(app) -> bool:
+    return app.builder.format == "html" and bool(_launch_buttons(app).get("thebe"))
+
+
+def check_thebe_vendored(app) -> None:
+    if not thebe_enabled(app):
+        return
+    if not THEBE_VENDORED.is_file():
+        raise ExtensionError(f"Live code is on but {THEBE_VENDORED.relative_to(ROOT)} is missing: "
+                             "run `python tools/vendor_thebe.py` (make does)")
+    app.add_js_file("nnbook-thebe.js")  # _ext/static (added by nnbook): starts Thebe with the page's configuration
+
+
+def thebe_config(app, docname: str) -> dict:
+    """The Thebe 0.9 configuration of a page (production: Binder builds this repository's binder/)."""
+    options = app.config.html_theme_options or {}
+    url = str(options.get("repository_url") or "").rstrip("/")
+    if "github.com/" not in url:
+        raise ExtensionError(f"Live code needs a GitHub repository URL in _config.yml, got {url!r}")
+    repo = "/".join(url.split("github.com/", 1)[1].split("/")[:2])
+    kernelspec = app.env.metadata.get(docname, {}).get("kernelspec") or {}
+    if isinstance(kernelspec, str):
+        kernelspec = json.loads(kernelspec)
+    kernel = kernelspec.get("name", "python3")
+    folder = str(Path(str(options.get("path_to_docs") or "")) / Path(docname).parent).strip("./") or "."
+    return {
+        "requestKernel": True,
+        "useBinder": True,
+        "binderOptions": {"repo": repo, "ref": options.get("repository_branch") or "main",
+                          "binderUrl": str(_launch_buttons(app).get("binderhub_url", "https://mybinder.org")).rstrip("/"),
+                          "repoProvider": "github"},
+        "kernelOptions": {"name": kernel, "kernelName": kernel, "path": folder},
+        "codeMirrorConfig": {"theme": "abcdef", "mode": "python" if "python" in kernel else kernel},
+        "predefinedOutput": True,
+        "mathjaxUrl": "",
+    }
+
+
+def write_thebe_config(app, doctree, docname) -> None:
+    """Replace sphinx-thebe's page configuration (written for Thebe 0.8) with ours."""
+    if not thebe_enabled(app):
+        return
+    for node in list(doctree.findall(nodes.raw)):
+        if "text/x-thebe-config" in node.astext():
+            script = ('<script type="text/x-thebe-config">\n'
+                      + json.dumps(thebe_config(app, docname), indent=2) + "\n</script>\n")
+            node.replace_self(nodes.raw(text=script, format="html"))
+
+
+def local_thebe_script(app, pagename, templatename, context, doctree) -> None:
+    """``THEBE_JS_URL`` names the site's own copy of Thebe; a CDN address left anywhere fails the build."""
+    if not thebe_enabled(app) or "script_files" not in context:
+        return
+    local = context["pathto"](THEBE_JS, 1)
+    out = []
+    for script in context["script_files"]:
+        attrs = dict(getattr(script, "attributes", {}) or {})
+        body = attrs.get("body") or ""
+        if "THEBE_JS_URL" in body:
+            attrs["body"] = _THEBE_URL.sub(f'const THEBE_JS_URL = "{local}"', body)
+            if "//" in _THEBE_URL.search(attrs["body"]).group(1):
+                raise ExtensionError(f"{pagename}: THEBE_JS_URL still names another site: {attrs['body']}")
+            script = type(script)(script.filename, priority=script.priority, **attrs)
+        out.append(script)
+    context["script_files"][:] = out
+
+
 def setup(app):
     app.connect("html-page-context", add_notebook, priority=450)
     app.connect("html-page-context", book_pdf_button, priority=550)
+    app.connect("html-page-context", local_thebe_script, priority=540)
     app.connect("html-page-context", dedupe_scripts, priority=550)
+    app.connect("builder-inited", check_thebe_vendored)
+    app.connect("doctree-resolved", write_thebe_config, priority=600)  # after sphinx-thebe's (500)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
