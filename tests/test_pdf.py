@@ -279,7 +279,7 @@ def handouts(pdf, pages) -> list[dict]:
         first = dests[f"page.{label}"]
         last = next(s for s in starts if s > first) - 1
         book = _pdf_pages(pdf.path, first, last)
-        while book and not book[-1].strip():
+        while book and handouts_tool.is_blank(book[-1]):  # a blank page before the next opening
             book.pop()
         path = HANDOUTS / f"{page['file'].stem}.pdf"
         texts = _pdf_pages(path) if path.is_file() else []

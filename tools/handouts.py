@@ -11,8 +11,9 @@ book's (and the website's: ``tests/test_pdf.py`` checks those agree). A handout 
 1. **the chapter's pages**: from the page of the hyperref destination of the chapter (the anchor
    of ``\\newlabel{DOCNAME::doc}`` in ``book.aux``, located by ``pdfinfo -dests``) to the page
    before the next chapter or part of ``book.toc`` begins, without the blank pages LaTeX leaves
-   before a chapter that opens on a right-hand page. The chapter's exercises, the Solutions
-   gathered at its end and its Notes and references are in that range;
+   before a chapter that opens on a right-hand page (they show only the running header). The
+   chapter's exercises, the Solutions gathered at its end and its Notes and references are in
+   that range;
 2. **its references**: the pages of the book's bibliography that hold the entries the chapter
    cites (the chapter's ``\\hyperlink{cite....}`` in ``book.tex``, numbered by ``\\bibcite`` in
    ``book.aux``; an entry is found on the pages by its printed ``[n]``). They are whole pages of
@@ -117,6 +118,11 @@ def cited_keys(tex: str) -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------- page ranges
+def is_blank(page: str) -> bool:
+    """A page with nothing but its running header (the book's title; page number and chapter title)."""
+    return len([line for line in page.splitlines() if line.strip()]) <= 2
+
+
 def chapter_pages(doc: str, anchors, dests, boundaries: list[int], texts: list[str]) -> list[int]:
     """The physical pages of chapter ``doc``: its opening page to the page before the next chapter or part."""
     if doc not in anchors:
@@ -129,7 +135,7 @@ def chapter_pages(doc: str, anchors, dests, boundaries: list[int], texts: list[s
     if not after:
         raise HandoutError(f"{doc}: no chapter, part or bibliography after it in book.toc (where does it end?)")
     last = after[0] - 1
-    while last > first and not texts[last - 1].strip():  # the blank page before a right-hand opening
+    while last > first and is_blank(texts[last - 1]):  # the blank page before a right-hand opening
         last -= 1
     return list(range(first, last + 1))
 
