@@ -118,9 +118,20 @@ def cited_keys(tex: str) -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------- page ranges
-def is_blank(page: str) -> bool:
-    """A page with nothing but its running header (the book's title; page number and chapter title)."""
-    return len([line for line in page.splitlines() if line.strip()]) <= 2
+def _book_title() -> str:
+    import yaml
+
+    return str(yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8")).get("title", "")).strip()
+
+
+_HEADER = re.compile(r"(?:\d+\s+)?Chapter \d+\.\s.*|\d+")  # "220   Chapter 7. Adaptive methods", a page number
+
+
+def is_blank(page: str, title: str | None = None) -> bool:
+    """A page with nothing but its running header: the book's title, the page number, the chapter."""
+    title = _book_title() if title is None else title
+    return all(not line.strip() or line.strip() == title or _HEADER.fullmatch(line.strip())
+               for line in page.splitlines())
 
 
 def chapter_pages(doc: str, anchors, dests, boundaries: list[int], texts: list[str]) -> list[int]:
