@@ -18,7 +18,7 @@ help:
 	@echo "make book              build the website into _build/html (executes every chapter)"
 	@echo "make test              run the whole test suite"
 	@echo "make chapter CH=FILE   run one chapter (FILE, e.g. chapters/01-learning-problems.md) and build it alone"
-	@echo "make pdf               build the PDF of the whole book into _build/latex/book.pdf (needs TeX Live)"
+	@echo "make pdf               build the PDF of the whole book into _build/latex/book.pdf, and a handout per chapter (needs TeX Live, qpdf)"
 	@echo "make binder-check      run every chapter in a fresh venv made from binder/ alone"
 	@echo "make bench             write the speed report bench/report.md"
 	@echo "make mutation          mutation-test nnmath (mutmut), report in bench/mutation.md (MODULES=\"learning optim\" for some)"
@@ -61,12 +61,15 @@ chapter: $(STAMP) $(MATHJAX) $(THEBE)
 # (latexmk would otherwise say "nothing to do" next time). latexmk exits 0 on undefined
 # references: tools/check_pdf.py reads the log and fails on them.
 LATEXOPTS := -interaction=nonstopmode -halt-on-error -file-line-error
+# Then one handout per numbered chapter, cut out of book.pdf (tools/handouts.py, needs qpdf):
+# _build/latex/handouts/STEM.pdf, copied into the site's handouts/ like book.pdf.
 pdf: $(STAMP) $(MATHJAX)
-	rm -f _build/latex/book.pdf _build/html/book.pdf
+	rm -rf _build/latex/book.pdf _build/html/book.pdf _build/latex/handouts _build/html/handouts
 	LATEXOPTS="$(LATEXOPTS)" $(PY) tools/build_book.py --builder pdflatex </dev/null \
 	  || { $(PY) tools/check_pdf.py --explain; rm -rf _build/latex; exit 1; }
 	$(PY) tools/check_pdf.py || { rm -f _build/latex/book.pdf; exit 1; }
 	if [ -d _build/html ]; then cp _build/latex/book.pdf _build/html/book.pdf; fi
+	$(PY) tools/handouts.py
 
 # Binder without Binder: a fresh venv from binder/ alone runs every chapter of the toc.
 binder-check: $(STAMP)

@@ -3,7 +3,9 @@
 1. **Downloads.** Every page with code offers its source (``.md``), its executed notebook
    (``.ipynb``, written next to the source copy in ``_sources/``) and the PDF of the whole
    book (``book.pdf`` at the site's root, put there by ``make pdf``) in the download menu,
-   instead of the theme's "print this page".
+   instead of the theme's "print this page". A numbered chapter also offers its handout,
+   ``handouts/STEM.pdf`` (that chapter alone, cut from the book's PDF by ``tools/handouts.py``
+   during ``make pdf``, so its numbers are the book's).
 2. **No duplicate scripts.** sphinx-thebe can register its configuration script twice, and
    the second ``const THEBE_JS_URL`` is a page error; identical scripts are kept once.
 3. **Live code from the site itself.** With ``launch_buttons: thebe: true`` the *Live code*
@@ -32,6 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 THEBE_JS = "_static/thebe/index.js"  # in the site; copied from _vendor/ (html_extra_path)
 THEBE_VENDORED = ROOT / "_vendor" / THEBE_JS
 _THEBE_URL = re.compile(r'const THEBE_JS_URL = "([^"]*)"')
+HANDOUTS = "handouts"  # handouts/STEM.pdf, one per numbered chapter, put there by `make pdf`
+
+
+def handout_path(pagename: str) -> str:
+    """Where the handout of a chapter page is published, relative to the site's root."""
+    return f"{HANDOUTS}/{pagename.rsplit('/', 1)[-1]}.pdf"
+
+
+def _is_numbered_chapter(app, pagename: str) -> bool:
+    return bool(getattr(app.env, "toc_secnumbers", {}).get(pagename, {}).get(""))
 
 
 def _has_kernel(app, pagename: str) -> bool:
@@ -75,6 +87,16 @@ def book_pdf_button(app, pagename, templatename, context, doctree) -> None:
                     "icon": "fas fa-file-pdf",
                     "label": "download-pdf-button",
                 }
+                if _is_numbered_chapter(app, pagename):
+                    group["buttons"].insert(i + 1, {
+                        "type": "link",
+                        "url": pathto(handout_path(pagename), 1),
+                        "text": "chapter .pdf",
+                        "tooltip": "Download this chapter alone as PDF (a handout)",
+                        "icon": "fas fa-file-pdf",
+                        "label": "download-handout-button",
+                    })
+                break
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
