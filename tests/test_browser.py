@@ -368,6 +368,9 @@ def test_no_serious_accessibility_violations(visits, axe, name, scheme):
     try:
         v.page.emulate_media(color_scheme=scheme)
         v.page.wait_for_function("s => document.documentElement.dataset.theme === s", arg=scheme)
+        # the theme's buttons fade to the new colours (CSS transitions): measure the final colours
+        v.page.evaluate("""() => Promise.all(document.getAnimations().filter(a => a instanceof CSSTransition)
+                                             .map(a => a.finished.catch(() => 0)))""")
         violations = axe_violations(axe, v.page)
     finally:
         v.page.emulate_media(color_scheme="light")
