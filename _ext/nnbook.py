@@ -7,7 +7,8 @@
 2. **Verified claims.** Tests declare the labelled statement they check with
    ``@pytest.mark.claim("thm-label")``. The directive ``{verified-claims}`` reads
    ``tests/`` (without importing it), and renders a table per chapter: the claim as a
-   link to its statement, what the test asserts (its docstring's first sentence),
+   link to its statement, what the test asserts (its docstring's first sentence, MyST: mathematics in
+   ``$...$``, code in backticks; :func:`math_residue` finds what breaks that rule),
    and the test's name. A claim whose label does not exist is a dangling reference
    and fails the ``-W -n`` build; ``tests/test_claims.py`` checks it as well.
 
@@ -16,8 +17,13 @@
    references are resolved, such text inside a bibliography entry becomes a math node, so
    it is typeset by MathJax on the website and by LaTeX in the PDF.
 
+4. **Accessibility.** ``static/nnbook.css`` gives links in the text a colour with enough contrast on
+   the tinted statement boxes of the light theme, and bibliography entries are written as ARIA
+   ``listitem``s of their ``role="list"`` (docutils' ``doc-biblioentry`` is deprecated and no list
+   item); ``tests/test_browser.py`` runs axe-core on every page in both themes.
+
 The pure functions (:func:`load_macros`, :func:`collect_claims`,
-:func:`collect_labels`, :func:`split_math`) are used by the tests too.
+:func:`collect_labels`, :func:`split_math`, :func:`math_residue`) are used by the tests too.
 """
 
 from __future__ import annotations
@@ -126,12 +132,43 @@ def _claim_labels(decorator: ast.expr) -> list[str]:
     return labels
 
 
+# A claim's docstring is shown on the Verified-claims page (website and PDF) as MyST text: its
+# mathematics is written as inline math in ``$...$`` (rendered by MathJax and by LaTeX, with the
+# macros of macros.yml), names of code in ``backticks``. What ``math_residue`` finds outside those is
+# ASCII or Unicode mathematics typed as text (which MyST may also read as emphasis: `*`, `_`).
+_MATH_OR_CODE = re.compile(r"\$[^$]+\$|`[^`]+`")
+_ASCII_MATH = re.compile(
+    r"\|\||\||\^|\bsqrt\(|<=|>=|->|!=|==|<|>|\*|\$|`"  # norms, powers, roots, comparisons, stray delimiters
+    r"|\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9{(]"  # subscripts x_t, code names lr_max
+    r"|\b[A-Za-z][A-Za-z0-9]{0,3} ?="  # an equation x = 1, eps = 0
+    r"|\b(?:alpha|beta|gamma|delta|eps|epsilon|eta|lambda|lam|mu|nu|rho|sigma|tau|theta|phi|psi|xi|chi|omega"
+    r"|kappa|zeta)\d*\b"  # Greek letters spelled out
+    r"|[\u00b2\u00b3\u00b7\u00b9\u00d7\u0300-\u036f\u0391-\u03c9\u1d62-\u1d6a\u2016\u2032"
+    r"\u2070-\u209f\u2100-\u214f\u2190-\u21ff\u2200-\u22ff\u27e8\u27e9]")  # Unicode mathematics:
+    # superscripts and subscripts, combining accents (p̂), Greek, ‖, ′, ℓ ℝ, arrows, operators, ⟨ ⟩
+# Abbreviations that end in a full stop without ending the sentence.
+_ABBREVIATION = re.compile(r"(?:(?<![A-Za-z])(?:i\.i\.d|e\.g|i\.e|a\.e|a\.s|s\.e|cf|vs|resp|rel)|\.\.)\.$")  # or ...
+
+
+def math_residue(text: str) -> list[str]:
+    """ASCII (or Unicode) mathematics in ``text`` outside ``$...$`` and ``backticks``: ``||``, ``|``,
+    ``^``, ``sqrt(``, ``<=``, ``>=``, ``->``, ``!=``, ``<``, ``>``, ``*``, a subscript ``x_t``, an equation
+    ``x = 1``, a Greek letter spelled (``eps``, ``beta2``) or typed (``σ``), Unicode math symbols, an
+    unpaired ``$`` or backtick. [] when the text follows the rule."""
+    plain = _MATH_OR_CODE.sub(" ", text)
+    return sorted({m.group() for m in _ASCII_MATH.finditer(plain)})
+
+
 def _first_sentence(doc: str | None) -> str:
+    """The first sentence of the first paragraph: up to a ``.``, ``!`` or ``?`` followed by a space,
+    not inside ``$...$`` or ``backticks`` and not closing an abbreviation (i.i.d., e.g., s.e., ...)."""
     if not doc:
         return ""
     text = " ".join(doc.strip().split("\n\n")[0].split())
-    m = re.match(r"(.+?[.!?])(\s|$)", text)
-    return m.group(1) if m else text
+    for m in re.finditer(r"\$[^$]+\$|`[^`]+`|[.!?](?=\s|$)", text):
+        if len(m.group()) == 1 and not _ABBREVIATION.search(text[:m.end()]):
+            return text[:m.end()]
+    return text
 
 
 def collect_claims(tests_dir: Path = TESTS_DIR) -> list[Claim]:
@@ -306,6 +343,17 @@ def _math_in_references(app, doctree, docname):
         app.env.get_domain("math").data["has_equations"][docname] = True
 
 
+def _visit_citation_html(self, node):
+    """A bibliography entry as an ARIA ``listitem`` (docutils writes ``doc-biblioentry``, a deprecated
+    role that is no ``listitem``, inside ``role="list"``: axe-core's ``aria-required-children`` fails)."""
+    type(self).visit_citation(self, node)
+    self.body[-1] = self.body[-1].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _depart_citation_html(self, node):
+    type(self).depart_citation(self, node)
+
+
 def _add_static(app):
     if app.builder.format == "html":
         app.config.html_static_path.append(str(ROOT / "_ext" / "static"))
@@ -314,7 +362,10 @@ def _add_static(app):
 
 def setup(app):
     MacroTable, VerifiedClaims, claim_test_role = _make_directives()
+    from docutils import nodes
+
     app.connect("builder-inited", _add_static)
+    app.add_node(nodes.citation, override=True, html=(_visit_citation_html, _depart_citation_html))
     app.add_role("claim-test", claim_test_role)
     app.connect("config-inited", _config_inited, priority=400)
     app.connect("doctree-resolved", _math_in_references)

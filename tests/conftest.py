@@ -7,7 +7,8 @@
 
 Mark a test that checks a labelled statement of the book with
 ``@pytest.mark.claim("thm-label")`` and give it a docstring whose first sentence says what
-it asserts: the page *Verified claims* is generated from these marks.
+it asserts: the page *Verified claims* is generated from these marks. That sentence is MyST:
+mathematics in ``$...$`` (not ASCII ``||f''||``, ``2^k``, ``<=``), code names in backticks.
 """
 
 from __future__ import annotations

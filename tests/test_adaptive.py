@@ -107,7 +107,7 @@ def test_online_argument_checks():
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.floats(min_value=0.0, max_value=1e3), min_size=1, max_size=60))
 def test_sqrt_sum_lemma(a):
-    """For non-negative a_t, the sum of a_t / sqrt(a_1 + ... + a_t) is at most 2 sqrt(a_1 + ... + a_T)."""
+    r"""For non-negative $a_t$, $\sum_t a_t/\sqrt{a_1 + \dots + a_t}$ is at most $2\sqrt{a_1 + \dots + a_T}$."""
     a = np.array(a)
     A = np.cumsum(a)
     terms = np.divide(a, np.sqrt(A), out=np.zeros_like(a), where=A > 0)
@@ -174,7 +174,7 @@ def _regret_check(make_opt, **kw):
 
 @pytest.mark.claim("lem-am-sqrt-sum")
 def test_sqrt_sum_lemma_constant_is_sharp():
-    """For constant a_t the ratio of the sum to 2 sqrt(A_T) exceeds 0.99 at T = 10^5: the constant 2 cannot be lowered to 1.9."""
+    r"""For constant $a_t$ the ratio of the sum to $2\sqrt{A_T}$ exceeds 0.99 at $T = 10^5$: the constant 2 cannot be lowered to 1.9."""
     T = 100_000
     A = np.arange(1, T + 1, dtype=float)
     ratio = np.sum(1.0 / np.sqrt(A)) / (2 * np.sqrt(T))
@@ -193,7 +193,7 @@ def test_adagrad_regret_within_bound_on_discriminating_problems(decay, eta, delt
 @pytest.mark.claim("thm-am-adagrad-regret")
 @pytest.mark.parametrize("decay", [0.0, 1.0])
 def test_adagrad_regret_bound_nearly_tight(decay):
-    """With the tuned eta = D/sqrt(2), Adagrad's regret on the push-back problem is between 0.4 and 1 times the bound for every T >= 100."""
+    r"""With the tuned $\eta = D/\sqrt{2}$, Adagrad's regret on the push-back problem is between 0.4 and 1 times the bound for every $T \ge 100$."""
     r = _regret_ratios(lambda lr: optim.adagrad(lr=lr, eps=1e-10), decay=decay, seed=5)["pushback"]
     assert np.all(r[99:] <= 1.0)
     assert np.all(r[99:] >= 0.4)           # a bound overstated by a factor 2 (or more) fails here
@@ -280,7 +280,7 @@ def _wrong_peeking_learner(z, T):
 
 @pytest.mark.claim("prop-am-online-to-batch")
 def test_online_to_batch():
-    """With i.i.d. quadratic losses, E[F(mean iterate) - F(x*)] - E[R_T]/T is at most 3 standard errors above 0 for Adagrad."""
+    r"""With i.i.d. quadratic losses, $\E[F(\bar x) - F(x^*)] - \E[R_T]/T$ (with $\bar x$ the mean iterate) is at most 3 standard errors above 0 for Adagrad."""
     mean, se = _online_to_batch_gap(_adagrad_learner)
     assert mean <= 3 * se
 
@@ -297,7 +297,7 @@ def test_online_to_batch_check_rejects_a_peeking_learner():
 @pytest.mark.claim("prop-am-bias-correction")
 @pytest.mark.parametrize("betas", [(0.9, 0.999), (0.5, 0.9), (0.0, 0.3), (0.99, 0.9999)])
 def test_bias_correction_constant_gradient(betas):
-    """For a constant gradient, bias-corrected Adam's moments equal g and g^2 exactly and every step is -lr sign(g)."""
+    r"""For a constant gradient, bias-corrected Adam's moments equal $g$ and $g^2$ exactly and every step is $-\mathrm{lr}\,\sign(g)$."""
     g = np.array([3.0, -1e-3, 250.0, -7.5])
     opt = optim.adam(lr=0.01, betas=betas, eps=0.0)
     x = np.zeros(4)
@@ -335,7 +335,7 @@ def _moment_z_scores(first_moment_init=None, n=20000, steps=40, b1=0.9, b2=0.999
 
 @pytest.mark.claim("prop-am-bias-correction")
 def test_bias_correction_expectation_monte_carlo():
-    """For stationary random gradients, the means of Adam's m_t and v_t are (1 - beta^t) E g and (1 - beta^t) E g^2 within 4 standard errors."""
+    r"""For stationary random gradients, the means of Adam's $m_t$ and $v_t$ are $(1 - \beta^t)\E g$ and $(1 - \beta^t)\E g^2$ within 4 standard errors."""
     rng = np.random.default_rng(6)
     n, mu, sd, b1, b2 = 20000, 1.0, 2.0, 0.9, 0.999
     opt = optim.adam(lr=1e-3, betas=(b1, b2))
@@ -384,7 +384,7 @@ def test_sign_step_check_rejects_numerator_only_correction(betas):
     lambda: optim.adagrad(lr=0.1, eps=0.0),
 ])
 def test_scale_invariance(make):
-    """With eps = 0, rescaling every gradient coordinatewise by positive constants leaves the updates unchanged."""
+    r"""With $\epsilon = 0$, rescaling every gradient coordinatewise by positive constants leaves the updates unchanged."""
     rng = np.random.default_rng(7)
     c = np.array([1e-3, 1.0, 50.0])
     opt1, opt2 = make(), make()
@@ -410,7 +410,7 @@ def _reddi_run(opt, C, T):
 @pytest.mark.parametrize("frac", [0.3, 0.99])
 @pytest.mark.parametrize("form", ["paper", "torch"])
 def test_reddi_adam_converges_to_worst_point(C, frac, form):
-    """With beta1 = 0, beta2 = 1/(1 + C^2), eta_t = alpha/sqrt(t), alpha < sqrt(1 - beta2), Adam has x_{3k+1} = 1, x_t > 0, x_t -> +1 and linear regret."""
+    r"""With $\beta_1 = 0$, $\beta_2 = 1/(1 + C^2)$, $\eta_t = \alpha/\sqrt{t}$, $\alpha < \sqrt{1 - \beta_2}$, Adam has $x_{3k+1} = 1$, $x_t > 0$, $x_t \to +1$ and linear regret."""
     beta2 = 1.0 / (1.0 + C**2)
     alpha = frac * np.sqrt(1.0 - beta2)
     lr = lambda k: alpha / np.sqrt(k + 1)  # noqa: E731
@@ -462,7 +462,7 @@ def test_sgd_l2_equals_decoupled_decay():
 
 @pytest.mark.claim("prop-am-adamw-sgd")
 def test_adam_l2_differs_from_adamw():
-    """For Adam, L2 regularization and decoupled decay differ, L2-Adam on f = 0 ignores lambda, AdamW decays geometrically."""
+    r"""For Adam, $L^2$ regularization and decoupled decay differ, $L^2$-Adam on $f = 0$ ignores $\lambda$, AdamW decays geometrically."""
     zero = lambda x: np.zeros_like(x)  # noqa: E731
     paths = [optim.run(optim.adam(lr=0.01, eps=0.0, weight_decay=lam), zero, np.ones(2), 200) for lam in (1e-3, 1.0, 30.0)]
     for p in paths[1:]:
@@ -484,7 +484,7 @@ def test_adam_l2_differs_from_adamw():
 @settings(max_examples=80, deadline=None)
 @given(T=st.integers(2, 400), wfrac=st.floats(0.0, 0.9), lr_max=st.floats(1e-4, 10.0), mfrac=st.floats(0.0, 1.0))
 def test_warmup_cosine_properties(T, wfrac, lr_max, mfrac):
-    """The cosine decay starts at lr_max, ends at lr_min, is non-increasing, has mean (lr_max + lr_min)/2; warm-up rises to lr_max."""
+    r"""The cosine decay starts at $\mathrm{lr}_{\max}$, ends at $\mathrm{lr}_{\min}$, is non-increasing, has mean $(\mathrm{lr}_{\max} + \mathrm{lr}_{\min})/2$; warm-up rises to $\mathrm{lr}_{\max}$."""
     W = min(int(wfrac * T), T - 2)
     lr_min = mfrac * lr_max
     lrs = schedules.warmup_cosine(T, lr_max=lr_max, warmup_steps=W, lr_min=lr_min)
@@ -540,7 +540,7 @@ def _noise_floor_z(predicted_fn, chains=4000, seed=9):
 
 @pytest.mark.claim("prop-am-noise-floor")
 def test_sgd_noise_floor_on_quadratic():
-    """SGD with a constant step on a noisy quadratic settles at E f = sum_i eta sigma^2 / (2 (2 - eta lambda_i)) within 4 standard errors."""
+    r"""SGD with a constant step on a noisy quadratic settles at $\E f = \sum_i \eta\sigma^2/(2(2 - \eta\lambda_i))$ within 4 standard errors."""
     assert _noise_floor_z(lambda eta, sigma, lam: np.sum(eta * sigma**2 / (2 * (2 - eta * lam)))) < 4
 
 
@@ -582,7 +582,7 @@ def _accumulator_check(make_opt, b0, eta=1.0, N=1500):
 @pytest.mark.claim("thm-am-adagrad-norm")
 @pytest.mark.parametrize("b0", [1e-3, 0.1, 5.0, 11.0, 100.0])
 def test_adagrad_norm_accumulator_bounded(b0):
-    """On a nonconvex L-smooth function, AdaGrad-Norm's b_N stays below B for every b0 (above and below eta L), within a factor 6 of it."""
+    r"""On a nonconvex $L$-smooth function, AdaGrad-Norm's $b_N$ stays below $B$ for every $b_0$ (above and below $\eta L$), within a factor 6 of it."""
     ok_b, ok_sum, ratio = _accumulator_check(lambda eta, b: optim.adagrad_norm(lr=eta, b0=b), b0)
     assert ok_b and ok_sum
     assert ratio >= 1 / 6
@@ -670,7 +670,7 @@ def _sign_descent_gap(make_opt, steps=80, seed=0):
 
 @pytest.mark.claim("prop-am-sign-descent")
 def test_adam_with_zero_betas_is_sign_descent():
-    """With beta1 = beta2 = 0 and eps = 0, nnmath's Adam equals sign descent exactly and torch's to rounding (1e-15)."""
+    r"""With $\beta_1 = \beta_2 = 0$ and $\epsilon = 0$, nnmath's Adam equals sign descent exactly and torch's to rounding (1e-15)."""
     torch = pytest.importorskip("torch")
     assert _sign_descent_gap(lambda: optim.adam(lr=0.01, betas=(0.0, 0.0), eps=0.0), steps=300) == 0.0
     rng = np.random.default_rng(0)
@@ -687,7 +687,7 @@ def test_adam_with_zero_betas_is_sign_descent():
 
 @pytest.mark.claim("prop-am-sign-descent")
 def test_adam_step_within_eps_bound_of_sign():
-    """With beta1 = beta2 = 0, each step of Adam differs from -lr sign(g) by exactly lr eps / (|g| + eps)."""
+    r"""With $\beta_1 = \beta_2 = 0$, each step of Adam differs from $-\mathrm{lr}\,\sign(g)$ by exactly $\mathrm{lr}\,\epsilon/(\abs{g} + \epsilon)$."""
     g = np.array([1e-3, -0.5, 2.0, -1e-6])
     for eps in (1e-8, 1e-3, 1.0):
         opt = optim.adam(lr=0.1, betas=(0.0, 0.0), eps=eps)
@@ -719,7 +719,7 @@ def _large_eps_deviation(claimed_factor):
 
 @pytest.mark.claim("prop-am-sign-descent")
 def test_adam_large_eps_is_momentum_sgd():
-    """For any betas, torch's Adam step u satisfies |u + (lr/eps) m_hat| = (lr/eps)|m_hat| sqrt(v_hat)/(sqrt(v_hat) + eps) to 1e-9 relative."""
+    r"""For any betas, torch's Adam step $u$ satisfies $\abs{u + (\mathrm{lr}/\epsilon)\hat m} = (\mathrm{lr}/\epsilon)\abs{\hat m}\sqrt{\hat v}/(\sqrt{\hat v} + \epsilon)$ to 1e-9 relative."""
     assert _large_eps_deviation(lambda r, eps: r / (r + eps)) < 1e-9
 
 

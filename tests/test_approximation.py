@@ -41,7 +41,7 @@ def _density_separates(error_fn):
 
 @pytest.mark.claim("thm-ua-leshno")
 def test_polynomial_activation_is_not_dense_but_relu_and_tanh_are():
-    """With sigma(t) = t^2 the random-feature fit of |x| stays >= 1/8 away for every n, while ReLU and tanh fits get within 0.02."""
+    r"""With $\sigma(t) = t^2$ the random-feature fit of $\abs{x}$ stays at least $1/8$ away for every $n$, while ReLU and tanh fits get within 0.02."""
     assert _density_separates(ap.random_features_error)
     # negative control: a fit that ignores the units fails the same check
     assert not _density_separates(_wrong_constant_fit_error)
@@ -53,7 +53,7 @@ def test_polynomial_activation_is_not_dense_but_relu_and_tanh_are():
 
 @pytest.mark.claim("thm-ua-leshno")
 def test_square_activation_fit_is_the_least_squares_quadratic():
-    """Random features with sigma(t) = t^2 give exactly the least-squares quadratic (numpy polyfit), whatever n."""
+    r"""Random features with $\sigma(t) = t^2$ give exactly the least-squares quadratic (numpy `polyfit`), whatever $n$."""
     x = np.linspace(-1.0, 1.0, 1001)
     f = lambda t: np.exp(t) * np.cos(3 * t)  # noqa: E731
     best = np.max(np.abs(np.polyval(np.polyfit(x, f(x), 2), x) - f(x)))
@@ -65,7 +65,7 @@ def test_square_activation_fit_is_the_least_squares_quadratic():
 
 @pytest.mark.claim("cor-ua-relu-density")
 def test_ridge_relu_networks_approximate_in_two_dimensions():
-    """Sums of ReLU ridge networks approximate F(x) = cos<w,x> + sin<v,x> on [-1,1]^2 within the interpolation bound L h / 2."""
+    r"""Sums of ReLU ridge networks approximate $F(x) = \cos\inner{w}{x} + \sin\inner{v}{x}$ on $[-1,1]^2$ within the interpolation bound $Lh/2$."""
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (2000, 2))
     w, v = np.array([2.0, -1.0]), np.array([0.5, 3.0])
@@ -93,7 +93,7 @@ def test_ridge_relu_networks_approximate_in_two_dimensions():
 @pytest.mark.claim("lem-ua-sawtooth")
 @pytest.mark.parametrize("k", range(0, 11))
 def test_sawtooth_has_2_to_the_k_pieces(k):
-    """The k-fold tent map g_k has exactly 2^k linear pieces on [0, 1], both as closed form and as a network."""
+    """The $k$-fold tent map $g_k$ has exactly $2^k$ linear pieces on $[0, 1]$, both as closed form and as a network."""
     assert ap.count_pieces(lambda t: ap.sawtooth(t, k)) == 2**k
     net = ap.sawtooth_network(k)
     assert ap.count_pieces(lambda t: ap.evaluate_network(net, t)) == 2**k
@@ -112,7 +112,7 @@ def _wrong_sawtooth_network(k):
 
 @pytest.mark.claim("lem-ua-sawtooth")
 def test_sawtooth_piece_count_rejects_a_wrong_tent():
-    """The piece count 2^k and the node values of part 1 reject a network whose tent has the wrong read-out weight."""
+    """The piece count $2^k$ and the node values of part 1 reject a network whose tent has the wrong read-out weight."""
     for k in (3, 5):
         net = _wrong_sawtooth_network(k)
         j = np.arange(2**k + 1)
@@ -124,7 +124,7 @@ def test_sawtooth_piece_count_rejects_a_wrong_tent():
 @pytest.mark.claim("lem-ua-sawtooth")
 @pytest.mark.parametrize("k", range(1, 9))
 def test_sawtooth_values_at_dyadic_nodes_and_closed_form(k):
-    """g_k is 0 at even and 1 at odd multiples of 2^-k and equals 2 dist(2^(k-1) x, Z)."""
+    r"""$g_k$ is 0 at even and 1 at odd multiples of $2^{-k}$ and equals $2\operatorname{dist}(2^{k-1}x, \Z)$."""
     j = np.arange(2**k + 1)
     assert np.array_equal(ap.sawtooth(j / 2**k, k), (j % 2).astype(float))
     x = np.random.default_rng(k).uniform(0, 1, 500)
@@ -160,7 +160,7 @@ def test_sawtooth_is_composition():
 @pytest.mark.claim("thm-ua-yarotsky")
 @pytest.mark.parametrize("m", range(0, 13))
 def test_yarotsky_square_error_bound_is_attained(m):
-    """0 <= f_m(x) - x^2 <= 4^-(m+1) on [0, 1], with equality at the midpoints (j + 1/2) 2^-m."""
+    r"""$0 \le f_m(x) - x^2 \le 4^{-(m+1)}$ on $[0, 1]$, with equality at the midpoints $(j + 1/2)\,2^{-m}$."""
     x = np.linspace(0.0, 1.0, 2**14 + 1)
     err = ap.yarotsky_square(x, m) - x**2
     bound = 4.0 ** -(m + 1)
@@ -184,7 +184,7 @@ def _exact_yarotsky(x: Fraction, m: int) -> Fraction:
 @pytest.mark.claim("thm-ua-yarotsky")
 @pytest.mark.parametrize("m", [3, 12, 20, 30])
 def test_yarotsky_bound_in_exact_arithmetic(m):
-    """In exact rational arithmetic 0 <= f_m(x) - x^2 <= 4^-(m+1) at random rationals, with equality at midpoints, for m up to 30."""
+    r"""In exact rational arithmetic $0 \le f_m(x) - x^2 \le 4^{-(m+1)}$ at random rationals, with equality at midpoints, for $m$ up to 30."""
     rng = np.random.default_rng(m)
     q = Fraction(1, 4 ** (m + 1))
     for num in rng.integers(0, 10**9, 60):
@@ -218,7 +218,7 @@ def _attains_yarotsky_bound(fn, m):
 
 @pytest.mark.claim("thm-ua-yarotsky")
 def test_yarotsky_check_rejects_wrong_corrections():
-    """The bound check accepts f_m for m = 1..8 and rejects the variant with corrections g_s/2^s."""
+    r"""The bound check accepts $f_m$ for $m = 1, \dots, 8$ and rejects the variant with corrections $g_s/2^s$."""
     for m in range(1, 9):
         assert _attains_yarotsky_bound(ap.yarotsky_square, m)
         assert not _attains_yarotsky_bound(_wrong_yarotsky_halves, m)
@@ -245,7 +245,7 @@ def test_yarotsky_square_floating_point_limit(m):
 @pytest.mark.claim("thm-ua-yarotsky")
 @pytest.mark.parametrize("m", range(0, 8))
 def test_yarotsky_is_interpolant_and_network_equals_closed_form(m):
-    """f_m interpolates x^2 at the nodes j 2^-m, and the width-3 depth-m network computes f_m to 1e-12."""
+    r"""$f_m$ interpolates $x^2$ at the nodes $j\,2^{-m}$, and the width-3 depth-$m$ network computes $f_m$ to 1e-12."""
     nodes = np.arange(2**m + 1) / 2**m
     np.testing.assert_allclose(ap.yarotsky_square(nodes, m), nodes**2, atol=1e-15)
     x = np.concatenate([DYADIC, np.random.default_rng(m).uniform(0, 1, 1000)])
@@ -260,7 +260,7 @@ def test_yarotsky_is_interpolant_and_network_equals_closed_form(m):
 @pytest.mark.claim("cor-ua-product")
 @pytest.mark.parametrize("m", range(0, 8))
 def test_yarotsky_product_error_interval(m):
-    """The polarized product has error in [-4^-(m+1), 2 * 4^-(m+1)] on [0,1]^2, and both ends are attained."""
+    r"""The polarized product has error in $[-4^{-(m+1)}, 2\cdot 4^{-(m+1)}]$ on $[0,1]^2$, and both ends are attained."""
     t = np.linspace(0.0, 1.0, 257)
     X, Y = np.meshgrid(t, t)
     err = ap.yarotsky_product(X, Y, m) - X * Y
@@ -278,7 +278,7 @@ def _wrong_product(x, y, m):
 
 @pytest.mark.claim("cor-ua-product")
 def test_product_interval_check_rejects_wrong_polarization():
-    """The error interval [-q, 2q] rejects a polarization with the wrong weights on x^2 and y^2."""
+    """The error interval $[-q, 2q]$ rejects a polarization with the wrong weights on $x^2$ and $y^2$."""
     t = np.linspace(0.0, 1.0, 129)
     X, Y = np.meshgrid(t, t)
     q = 4.0**-5
@@ -288,7 +288,7 @@ def test_product_interval_check_rejects_wrong_polarization():
 
 @pytest.mark.claim("cor-ua-product")
 def test_yarotsky_polynomial_error_bound():
-    """A Yarotsky polynomial approximation has error at most 2 * 4^-(m+1) * sum_j |a_j| (j-1)_+."""
+    r"""A Yarotsky polynomial approximation has error at most $2\cdot 4^{-(m+1)}\sum_j \abs{a_j}\,(j-1)_+$."""
     coeffs = np.array([0.5, -1.0, 2.0, 0.0, -3.0, 1.5])
     x = np.linspace(0, 1, 2001)
     p = np.polynomial.polynomial.polyval(x, coeffs)
@@ -320,7 +320,7 @@ def test_yarotsky_product_is_symmetric(x, y, m):
 @pytest.mark.claim("thm-ua-interpolation")
 @pytest.mark.parametrize("n", [1, 3, 8, 20, 64, 200])
 def test_relu_interpolant_error_bounds(n):
-    """The ReLU interpolant with n units meets sup error <= L h / 2 (Lipschitz) and <= h^2 ||f''|| / 8 (C^2)."""
+    r"""The ReLU interpolant with $n$ units meets sup error $\le Lh/2$ (Lipschitz) and $\le h^2\norm{f''}/8$ ($C^2$)."""
     x = np.linspace(0.0, 1.0, 20001)
     h = 1.0 / n
     smooth = lambda t: np.sin(2 * np.pi * t) + 0.5 * t**2  # noqa: E731, ||f''|| <= 4 pi^2 + 1
@@ -334,7 +334,7 @@ def test_relu_interpolant_error_bounds(n):
 @pytest.mark.claim("thm-ua-interpolation")
 @pytest.mark.parametrize("n", [2, 7, 32])
 def test_lipschitz_bound_is_attained_so_half_of_it_fails(n):
-    """f = |x - (t_i + t_{i+1})/2| attains the Lipschitz bound L h / 2 (ratio > 0.999), so the overstated bound L h / 4 fails."""
+    r"""$f = \abs{x - (t_i + t_{i+1})/2}$ attains the Lipschitz bound $Lh/2$ (ratio above 0.999), so the overstated bound $Lh/4$ fails."""
     h = 1.0 / n
     c = (3 + 0.5) * h if n > 3 else 0.5 * h
     f = lambda t: np.abs(t - c)  # noqa: E731, L = 1
@@ -347,7 +347,7 @@ def test_lipschitz_bound_is_attained_so_half_of_it_fails(n):
 
 @pytest.mark.claim("thm-ua-interpolation")
 def test_relu_interpolant_interpolates_and_c2_bound_is_sharp():
-    """The interpolant agrees with f at the nodes, has n units, and for f = x^2 its error is exactly h^2/4 = h^2 ||f''||/8."""
+    r"""The interpolant agrees with $f$ at the nodes, has $n$ units, and for $f = x^2$ its error is exactly $h^2/4 = h^2\norm{f''}/8$."""
     f = np.square
     for n in [1, 5, 16]:
         net = ap.relu_interpolant(f, n, a=-1.0, b=2.0)
@@ -404,7 +404,7 @@ def _pieces_bound_is_valid_and_nearly_tight(bound, cases=((8, 1), (8, 2), (16, 2
 
 @pytest.mark.claim("lem-ua-counting")
 def test_deep_piece_bound_is_nearly_attained():
-    """Networks of L hidden layers of width m reach (m+1) m^(L-1) - floor((m^(L-1) - 1)/2) pieces, at least 0.7 (m+1)^L, and never more than (m+1)^L."""
+    r"""Networks of $L$ hidden layers of width $m$ reach $(m+1)m^{L-1} - \lfloor (m^{L-1} - 1)/2 \rfloor$ pieces, at least $0.7\,(m+1)^L$, and never more than $(m+1)^L$."""
     for m, L in [(8, 1), (8, 2), (16, 2), (8, 3), (3, 4)]:
         count = ap.count_pieces(lambda t: ap.evaluate_network(ap.many_pieces_network(m, L), t))
         assert count == ap.many_pieces_count(m, L) == (m + 1) * m ** (L - 1) - (m ** (L - 1) - 1) // 2
@@ -467,7 +467,7 @@ def _l1_bound_check(bound, errors):
 
 @pytest.mark.claim("lem-ua-l1")
 def test_l1_bound_against_free_knot_polygons(free_knot_errors):
-    """No free-knot polygon with p pieces beats (2^k - 2p - 2)/2^(k+3), the bound is >= 0.4 of the best error for p <= 5, and both wrong variants fail."""
+    r"""No free-knot polygon with $p$ pieces beats $(2^k - 2p - 2)/2^{k+3}$, the bound is at least 0.4 of the best error for $p \le 5$, and both wrong variants fail."""
     assert _l1_bound_check(_l1_bound, free_knot_errors)
     assert not _l1_bound_check(_wrong_l1_bound_overstated, free_knot_errors)
     assert not _l1_bound_check(_wrong_l1_bound_quartered, free_knot_errors)
@@ -516,7 +516,7 @@ def _wrong_separation_n_pieces(k, n):
 
 @pytest.mark.claim("thm-ua-telgarsky")
 def test_separation_bound_against_best_shallow_approximants(free_knot_errors):
-    """Shallow nets with n units (at most n+1 pieces) never beat (2^k - 2n - 4)/2^(k+3), are within a factor 2.5 of it for n <= 4, and the overstated variant is refuted."""
+    r"""Shallow nets with $n$ units (at most $n+1$ pieces) never beat $(2^k - 2n - 4)/2^{k+3}$, are within a factor 2.5 of it for $n \le 4$, and the overstated variant is refuted."""
     challenge = free_knot_errors[1:]  # polygons with n + 1 pieces, n = 1..2^k
     ns = np.arange(1, N_SEP + 1)
     assert np.all(challenge >= np.array([_separation_bound(K_SEP, n) for n in ns]) - 1e-12)
@@ -533,7 +533,7 @@ def test_separation_bound_against_best_shallow_approximants(free_knot_errors):
 @pytest.mark.claim("thm-ua-telgarsky")
 @pytest.mark.parametrize("k", [5, 6, 7])
 def test_fixed_knot_shallow_fit_error_above_lower_bound(k):
-    """A least-squares one-hidden-layer net with n < 2^(k-2) - 1 fixed knots has L1 error to g_k above (2^k - 2n - 4)/2^(k+3) >= 1/16."""
+    r"""A least-squares one-hidden-layer net with $n < 2^{k-2} - 1$ fixed knots has $L^1$ error to $g_k$ above $(2^k - 2n - 4)/2^{k+3} \ge 1/16$."""
     N = 2**k
     g = ap.sawtooth(X_MID, k)
     for n in range(2, N // 4 - 1):
@@ -554,7 +554,7 @@ def _part2_holds(k):
 
 @pytest.mark.claim("thm-ua-telgarsky")
 def test_part2_piece_arithmetic_and_line_restriction():
-    """Part 2's count holds exactly for k = 3..12 and fails at k = 2; a d-input net restricted to a line obeys (m+1)^L."""
+    r"""Part 2's count holds exactly for $k = 3, \dots, 12$ and fails at $k = 2$; a $d$-input net restricted to a line obeys $(m+1)^L$."""
     assert all(_part2_holds(k) for k in range(3, 13))
     assert not _part2_holds(2)  # the statement rightly starts at k = 3
     rng = np.random.default_rng(0)
@@ -632,7 +632,7 @@ def _mse_matches_sigma2_over_n(draw, target, X, n, reps=300, seed=5):
 
 @pytest.mark.claim("lem-ua-maurey")
 def test_maurey_mean_square_error_matches_sigma2_over_n():
-    """The mean squared Maurey error equals sigma^2 / n within 4 standard errors of independent draws, sigma^2 <= ||c||_1^2 - ||f||^2, and uniform draws fail the same check."""
+    r"""The mean squared Maurey error equals $\sigma^2/n$ within 4 standard errors of independent draws, $\sigma^2 \le \norm{c}_1^2 - \norm{f}^2$, and uniform draws fail the same check."""
     target = ap.barron_target(10, 200, seed=3)
     target = target._replace(c=target.c * np.exp(np.random.default_rng(9).uniform(0, 4, 200)))  # unequal weights
     X = _ball(300, 10, 4)
@@ -688,7 +688,7 @@ def _rate_is_half_and_dimension_free(errors_by_d, ns):
 
 @pytest.mark.claim("thm-ua-barron")
 def test_barron_rate_is_dimension_free_on_a_planted_target():
-    """On a planted target with O(1) variation, Maurey's relative L2 error has slope -1/2 (seed CI) and the same size in d = 2 and 200, below ||c||_1/sqrt(n)."""
+    r"""On a planted target with $O(1)$ variation, Maurey's relative $L^2$ error has slope $-1/2$ (seed CI) and the same size in $d = 2$ and 200, below $\norm{c}_1/\sqrt{n}$."""
     ns = 2 ** np.arange(3, 10)
     errors = {}
     for d in (2, 200):
@@ -704,7 +704,7 @@ def test_barron_rate_is_dimension_free_on_a_planted_target():
 
 @pytest.mark.claim("thm-ua-barron")
 def test_random_features_baseline_suffers_the_curse():
-    """Random features (a linear method) on the same planted target are accurate in d = 2 but not in d = 200, where Maurey's n units beat them; the rate check rejects them."""
+    """Random features (a linear method) on the same planted target are accurate in $d = 2$ but not in $d = 200$, where Maurey's $n$ units beat them; the rate check rejects them."""
     ns = 2 ** np.arange(6, 10)
     rf, maurey = {}, {}
     for d in (2, 200):
@@ -750,7 +750,7 @@ def _wrong_bumps_unscaled(x, a):
 
 @pytest.mark.claim("lem-ua-shatter")
 def test_bump_sums_lie_in_the_class_and_approximants_shatter():
-    """For N = 6, all 2^N bump sums f_s lie in F_{1,1} with f_s(x_a) = c N^-1 s_a, approximants within c/N realize every labelling, and unscaled bumps leave the class."""
+    """For $N = 6$, all $2^N$ bump sums $f_s$ lie in $F_{1,1}$ with $f_s(x_a) = c N^{-1} s_a$, approximants within $c/N$ realize every labelling, and unscaled bumps leave the class."""
     N = 6
     x = np.linspace(0.0, 1.0, 2**13 + 1)
     centers = (np.arange(N) + 0.5) / N
@@ -776,7 +776,7 @@ def test_bump_sums_lie_in_the_class_and_approximants_shatter():
 
 @pytest.mark.claim("lem-ua-shatter")
 def test_bump_derivatives_match_finite_differences_and_r2_class():
-    """bump's first and second derivatives agree with central differences, and r = 2 bump sums have |f|, |f'|, |f''| <= 1."""
+    r"""`bump`'s first and second derivatives agree with central differences, and $r = 2$ bump sums have $\abs{f}, \abs{f'}, \abs{f''} \le 1$."""
     t = np.linspace(-0.49, 0.49, 2001)
     e = 1e-6
     np.testing.assert_allclose(ap.bump(t, 1), (ap.bump(t + e) - ap.bump(t - e)) / (2 * e), atol=1e-5)
@@ -810,7 +810,7 @@ def _vc_proof_steps_hold(choose_N, eps, c, r, d):
 
 @pytest.mark.claim("cor-ua-vc-lower")
 def test_vc_lower_bound_choice_of_N():
-    """The N of the proof satisfies eps < c_psi N^-r and N^d >= 2^-d (c_psi/eps)^(d/r) for eps <= c_psi 2^-r; rounding up fails."""
+    r"""The $N$ of the proof satisfies $\epsilon < c_\psi N^{-r}$ and $N^d \ge 2^{-d}(c_\psi/\epsilon)^{d/r}$ for $\epsilon \le c_\psi 2^{-r}$; rounding up fails."""
     for r, d in [(1, 1), (1, 3), (2, 2), (3, 5)]:
         c = 0.23  # any c_psi in (0, 1]
         for eps in c * 2.0**-r * np.geomspace(0.99, 1e-8, 40):  # strictly inside, away from rounding ties
@@ -844,7 +844,7 @@ def _wrong_discontinuous_selection(f, F, i):
 @pytest.mark.claim("thm-ua-continuous")
 @pytest.mark.parametrize("seed", range(3))
 def test_continuous_one_parameter_schemes_obey_the_lower_bound(seed):
-    """Every continuous scheme with W = 1 has worst error >= c_psi 2^-r (W+1)^-(r/d) = c_psi / 4 on two bumps; a discontinuous selection does not."""
+    r"""Every continuous scheme with $W = 1$ has worst error $\ge c_\psi 2^{-r}(W+1)^{-r/d} = c_\psi/4$ on two bumps; a discontinuous selection does not."""
     x = np.linspace(0.0, 1.0, 2001)
     c_psi = 2 * ap.sobolev_bumps(np.array([0.25]), np.array([1.0, 0.0]), 1)[0]  # c_psi N^-1 with N = 2
     rng = np.random.default_rng(seed)
@@ -865,7 +865,7 @@ def _taylor_remainder_by_quad(h2, t):
 @pytest.mark.claim("prop-ua-fourier")
 @pytest.mark.parametrize("a", [0.5, 2.0, 5.0])
 def test_taylor_relu_identity_by_quadrature(a):
-    """h(t) = h(-1) + h'(-1)(t+1) + int h''(v) relu(t - v) dv for h = cos(a t + 0.3), checked with scipy.quad; dropping the affine term fails."""
+    r"""$h(t) = h(-1) + h'(-1)(t+1) + \int h''(v)\relu(t - v)\,\dd v$ for $h = \cos(at + 0.3)$, checked with `scipy.integrate.quad`; dropping the affine term fails."""
     h = lambda t: np.cos(a * t + 0.3)  # noqa: E731
     h1 = lambda t: -a * np.sin(a * t + 0.3)  # noqa: E731
     h2 = lambda t: -a * a * np.cos(a * t + 0.3)  # noqa: E731
@@ -879,7 +879,7 @@ def test_taylor_relu_identity_by_quadrature(a):
 @pytest.mark.claim("prop-ua-fourier")
 @pytest.mark.parametrize("a", [0.5, 2.0, 6.0])
 def test_cosine_ridge_network_and_its_barron_norm(a):
-    """The discretized representation of cos(a<u,x>) on the ball is accurate to 1e-4, its path norm is at most 1 + 2a + 3a^2, and above half of it."""
+    r"""The discretized representation of $\cos(a\inner{u}{x})$ on the ball is accurate to 1e-4, its path norm is at most $1 + 2a + 3a^2$, and above half of it."""
     d = 7
     u = np.zeros((1, d))
     u[0, 2] = 1.0

@@ -43,7 +43,7 @@ def _wrong_scaled_by_dk(q, k, v, mask=None):
 
 @pytest.mark.claim("def-att-sdpa")
 def test_attention_matches_torch_sdpa_with_boolean_and_additive_masks():
-    """Scaled dot-product attention equals torch's scaled_dot_product_attention to 1e-12 (float64), unmasked, with a boolean causal mask and with an additive mask."""
+    """Scaled dot-product attention equals torch's `scaled_dot_product_attention` to 1e-12 (float64), unmasked, with a boolean causal mask and with an additive mask."""
     q, k, v = _randn(2, 3, 5, 8, seed=1), _randn(2, 3, 7, 8, seed=2), _randn(2, 3, 7, 4, seed=3)
     ref = torch.nn.functional.scaled_dot_product_attention
     assert torch.max(torch.abs(at.scaled_dot_product_attention(q, k, v) - ref(q, k, v))) < 1e-12
@@ -143,7 +143,7 @@ def _within(estimates, value, k=4.0):
 @pytest.mark.claim("prop-att-scaling")
 @pytest.mark.parametrize("dist", ["normal", "uniform"])
 def test_dot_product_variance_is_dk(dist):
-    """For independent q, k with i.i.d. mean-zero unit-variance entries, Var(q·k) = d_k and Var(q·k/√d_k) = 1, within 4 standard errors from 20 independent replicates, at d_k = 4, 16, 64, 256."""
+    r"""For independent $q, k$ with i.i.d. mean-zero unit-variance entries, $\Var(q\cdot k) = d_k$ and $\Var(q\cdot k/\sqrt{d_k}) = 1$, within 4 standard errors from 20 independent replicates, at $d_k = 4, 16, 64, 256$."""
     for i, d_k in enumerate((4, 16, 64, 256)):
         raw = _replicate_variances(d_k, 20, 2000, dist, seed=100 + i, scale=lambda d: 1.0)
         assert _within(raw, d_k)
@@ -163,7 +163,7 @@ def _wrong_unbiased_variance(x, eps=1e-5):
 
 @pytest.mark.claim("prop-att-layernorm", "def-att-layernorm")
 def test_layer_norm_matches_torch_and_lands_on_the_sphere():
-    """Layer norm equals torch.nn.functional.layer_norm to 1e-12; with eps = 0 each output row has mean 0 and norm √d, and is unchanged by x ↦ a x + b·1 (a > 0)."""
+    r"""Layer norm equals `torch.nn.functional.layer_norm` to 1e-12; with $\epsilon = 0$ each output row has mean 0 and norm $\sqrt{d}$, and is unchanged by $x \mapsto ax + b\mathbf{1}$ ($a > 0$)."""
     x = 3 * _randn(10, 16, seed=13) + 1
     g, b = _randn(16, seed=14), _randn(16, seed=15)
     ref = torch.nn.functional.layer_norm(x, (16,), g, b, eps=1e-5)
@@ -202,7 +202,7 @@ def _block_from_torch(block, x, mask=None, *, post_norm=False):
 
 @pytest.mark.claim("def-att-block")
 def test_transformer_block_matches_equations_with_torch_layers():
-    """The pre-norm block X' = X + MHA(LN1(X)), X' + FFN(LN2(X')) equals the same equations built from torch's MultiheadAttention, layer_norm and linear to 1e-12 (float64), with and without a causal mask; the post-norm placement does not."""
+    r"""The pre-norm block $X' = X + \mathrm{MHA}(\mathrm{LN}_1(X))$, $X' + \mathrm{FFN}(\mathrm{LN}_2(X'))$ equals the same equations built from torch's `MultiheadAttention`, `layer_norm` and `linear` to 1e-12 (float64), with and without a causal mask; the post-norm placement does not."""
     block = at.TransformerBlock(12, 3, 20, seed=5)
     with torch.no_grad():
         block.ln1.weight.normal_()
@@ -225,7 +225,7 @@ def _perm_samples(n, d, count, seed):
 
 @pytest.mark.claim("prop-att-equivariance")
 def test_self_attention_and_block_are_permutation_equivariant():
-    """Self-attention, multi-head attention and a transformer block commute with permutations of the tokens to machine precision (relative error < 1e-13, float64); with a causal mask or added positional encodings the error is of order one."""
+    """Self-attention, multi-head attention and a transformer block commute with permutations of the tokens to machine precision (relative error below 1e-13, float64); with a causal mask or added positional encodings the error is of order one."""
     n, d = 7, 12
     samples = _perm_samples(n, d, 10, seed=20)
     mha = at.MultiHeadAttention(d, 3, seed=1)
@@ -278,7 +278,7 @@ def _enumerated_accuracy(predictor, n, V):
 
 @pytest.mark.claim("prop-att-no-position")
 def test_equivariant_sorters_are_bounded_and_the_bound_is_attained():
-    """Over all sequences of n digits (exhaustive enumeration), every permutation-equivariant predictor has token accuracy at most E[max_c m_c]/n, the mode predictor attains it, and a predictor that uses positions exceeds it."""
+    r"""Over all sequences of $n$ digits (exhaustive enumeration), every permutation-equivariant predictor has token accuracy at most $\E[\max_c m_c]/n$, the mode predictor attains it, and a predictor that uses positions exceeds it."""
     for n, V in ((3, 3), (4, 3), (4, 5)):
         bound = at.equivariant_accuracy_bound(n, V)
         # independent reference: the mode predictor's accuracy by enumerating all V^n sequences
@@ -345,7 +345,7 @@ def _wrong_sign_rotation(k, d):
 
 @pytest.mark.claim("prop-att-rotation", "def-att-sinusoidal")
 def test_sinusoidal_shift_is_a_rotation():
-    """PE(p + k) = M_k PE(p) to 1e-12 for p in [0, 100], k in [-50, 50] and d = 2, 8, 64, with PE evaluated from sines and cosines directly and M_k orthogonal to 1e-14; a wrong frequency or sign fails."""
+    r"""$\mathrm{PE}(p + k) = M_k\,\mathrm{PE}(p)$ to 1e-12 for $p \in [0, 100]$, $k \in [-50, 50]$ and $d = 2, 8, 64$, with $\mathrm{PE}$ evaluated from sines and cosines directly and $M_k$ orthogonal to 1e-14; a wrong frequency or sign fails."""
     for d in (2, 8, 64):
         pe = at.sinusoidal_encoding(151, d)
         ref = np.array([_pe_reference(p, d) for p in range(151)])
@@ -364,7 +364,7 @@ def test_sinusoidal_shift_is_a_rotation():
 
 @pytest.mark.claim("cor-att-relative")
 def test_encoding_inner_products_depend_on_the_offset_only():
-    """PE(p)·PE(q) = Σ_i cos((q − p) ω_i) to 1e-12 for p, q in [0, 60), a function of q − p only."""
+    r"""$\mathrm{PE}(p)\cdot\mathrm{PE}(q) = \sum_i \cos((q - p)\,\omega_i)$ to 1e-12 for $p, q \in [0, 60)$, a function of $q - p$ only."""
     d = 16
     pe = at.sinusoidal_encoding(60, d)
     w = 10000.0 ** (-2 * np.arange(d // 2) / d)
@@ -389,7 +389,7 @@ def _nadaraya_watson(queries, keys, values, h2):
 
 @pytest.mark.claim("prop-att-kernel")
 def test_attention_with_equal_norm_keys_is_gaussian_kernel_smoothing():
-    """With keys of equal norm, attention equals Nadaraya–Watson smoothing with a Gaussian kernel of bandwidth h² = √d_k to 1e-12; the wrong bandwidth d_k, unequal key norms and a softmax over queries fail."""
+    r"""With keys of equal norm, attention equals Nadaraya–Watson smoothing with a Gaussian kernel of bandwidth $h^2 = \sqrt{d_k}$ to 1e-12; the wrong bandwidth $d_k$, unequal key norms and a softmax over queries fail."""
     rng = np.random.default_rng(30)
     d = 9
     q = rng.standard_normal((6, d))

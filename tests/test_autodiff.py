@@ -86,7 +86,7 @@ def test_var_matches_torch_autograd(a, b):
 @given(finite, finite, finite, finite)
 @settings(max_examples=60, deadline=None)
 def test_dual_is_directional_derivative(a, b, va, vb):
-    """Evaluating a program on dual numbers x + v eps gives f(x) + (grad f(x) . v) eps, as central differences confirm."""
+    r"""Evaluating a program on dual numbers $x + v\epsilon$ gives $f(x) + (\nabla f(x)\cdot v)\,\epsilon$, as central differences confirm. v) eps, as central differences confirm."""
     if abs(b) < 0.05 or abs(a - b) < 1e-3:
         return
     out = _expression(ad.Dual(a, va), ad.Dual(b, vb))
@@ -156,7 +156,7 @@ def test_relu_programs_correct_at_random_points(seed):
 @given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=4))
 @settings(max_examples=25, deadline=None)
 def test_jvp_vjp_adjoint(seed, m):
-    """For f: R^n -> R^m built from the operations, <u, J v> from jvp equals <J^T u, v> from vjp."""
+    r"""For $f\colon \R^n \to \R^m$ built from the operations, $\inner{u}{Jv}$ from `jvp` equals $\inner{J^\top u}{v}$ from `vjp`."""
     rng = np.random.default_rng(seed)
     n = 5
     A = rng.standard_normal((m, n))
@@ -247,7 +247,7 @@ def test_cost_identity(n, seed):
 @pytest.mark.parametrize("activation", ["relu", "tanh", "linear"])
 @pytest.mark.parametrize("seed", range(3))
 def test_mlp_backprop_matches_torch(activation, seed):
-    """mlp_backprop's loss and gradients equal torch.autograd's to 1e-10 in float64 on random networks and batches."""
+    """`mlp_backprop`'s loss and gradients equal `torch.autograd`'s to 1e-10 in float64 on random networks and batches."""
     rng = np.random.default_rng(seed)
     sizes = [int(s) for s in rng.integers(1, 7, size=int(rng.integers(2, 6)))]
     Ws, bs = random_network(sizes, seed)
@@ -322,7 +322,7 @@ def test_checkpointing_same_gradients_less_memory(L):
 @pytest.mark.claim("prop-ad-jacobian-product")
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_delta_is_jacobian_product(activation):
-    """delta_l equals J_{L<-l}^T delta_L, and its norm lies between the extreme singular values of J_{L<-l} times |delta_L|."""
+    r"""$\delta_l$ equals $J_{L\leftarrow l}^\top \delta_L$, and its norm lies between the extreme singular values of $J_{L\leftarrow l}$ times $\norm{\delta_L}$."""
     sizes = [6] + [8] * 6 + [3]
     Ws, bs = random_network(sizes, 11)
     rng = np.random.default_rng(11)
@@ -375,7 +375,7 @@ def test_kakade_lee_discrepancy():
 
 @pytest.mark.claim("thm-ad-bolte")
 def test_kakade_lee_field_is_conservative_along_a_curve():
-    """Along a curve that rests at the kink for a whole interval, autodiff of P(gamma(t)) equals the derivative of t -> P(gamma(t)) at every grid time: the wrong value at 0 is multiplied by gamma'(t) = 0."""
+    r"""Along a curve that rests at the kink for a whole interval, autodiff of $P(\gamma(t))$ equals the derivative of $t \mapsto P(\gamma(t))$ at every grid time: the wrong value at 0 is multiplied by $\gamma'(t) = 0$."""
     ts = np.linspace(-1.0, 1.0, 41)  # gamma(t) = max(t, 0)^2 is 0 on [-1, 0]
 
     def composed(t):
@@ -409,7 +409,7 @@ def _autodiff_field(x):
 
 @pytest.mark.claim("thm-ad-bolte")
 def test_conservative_field_negative_control():
-    """The autodiff field of the Kakade-Lee program satisfies the chain rule along a curve resting at the kink and along gamma(t) = t (grid avoiding 0), while a field that is wrong on a set of positive measure (doubled for x > 0) fails it."""
+    r"""The autodiff field of the Kakade-Lee program satisfies the chain rule along a curve resting at the kink and along $\gamma(t) = t$ (grid avoiding 0), while a field that is wrong on a set of positive measure (doubled for $x > 0$) fails it."""
     resting = (lambda t: max(t, 0.0) ** 2, lambda t: 2 * max(t, 0.0))
     line = (lambda t: t, lambda t: 1.0)
     times = np.linspace(-1.0, 1.0, 41) + 0.0125
@@ -522,7 +522,7 @@ def _sweep_matches_torch(sweep, seed=0) -> bool:
 @pytest.mark.claim("thm-ad-reverse-mode")
 @pytest.mark.parametrize("seed", range(4))
 def test_seed_on_an_intermediate_register_accumulates(seed):
-    """With seeds on an output that is also an intermediate register, the sweep v_j = u_j + sum_i v_i d_j phi_i gives torch's J^T u, and the sweeps that overwrite or drop that seed do not."""
+    r"""With seeds on an output that is also an intermediate register, the sweep $v_j = u_j + \sum_i v_i\,\partial_j\phi_i$ gives torch's $J^\top u$, and the sweeps that overwrite or drop that seed do not."""
     assert _sweep_matches_torch(ad.backward, seed)
     assert not _sweep_matches_torch(_sweep_overwrites_seed, seed)
     assert not _sweep_matches_torch(_sweep_seeds_only_the_last_output, seed)
@@ -597,7 +597,7 @@ def test_hand_tally_is_exact_for_every_instruction():
 @pytest.mark.claim("thm-ad-cheap-gradient")
 @pytest.mark.parametrize("m", [1, 5, 40])
 def test_cheap_gradient_bound_is_attained(m):
-    """For a chain of m binary products E = 2m, and reverse mode costs exactly 7m: the bound of the theorem is tight (ratio 1), so the constant 6 is violated."""
+    """For a chain of $m$ binary products $E = 2m$, and reverse mode costs exactly $7m$: the bound of the theorem is tight (ratio 1), so the constant 6 is violated."""
     xs = np.array([ad.Var(1.0 + 0.01 * i) for i in range(m + 1)], dtype=object)
     with ad.count_ops() as c:
         y = xs[0]
@@ -698,7 +698,7 @@ def test_checkpointing_memory_measured_by_tracemalloc(L):
 @pytest.mark.claim("prop-ad-checkpointing")
 @pytest.mark.parametrize("L", [1, 2, 9, 10, 23, 64])
 def test_checkpointing_evaluates_every_layer_exactly_twice(L):
-    """layer_evals == 2L exactly, and the gradients equal plain backprop; a variant that recomputes each segment from the input fails the count."""
+    """`layer_evals` equals $2L$ exactly, and the gradients equal plain backprop; a variant that recomputes each segment from the input fails the count."""
     Ws, bs = random_network([4] + [5] * (L - 1) + [3], L)
     rng = np.random.default_rng(L)
     X, Y = rng.standard_normal((3, 4)), rng.standard_normal((3, 3))
@@ -765,7 +765,7 @@ def _kakade_lee_prediction_holds(predict) -> bool:
 
 @pytest.mark.claim("prop-ad-kakade-lee")
 def test_torch_spellings_of_relu_give_0_2_and_1():
-    """torch.relu, clamp(min=0) and maximum(x, 0) have slopes 0, 1, 1/2 at 0, and the Kakade-Lee program gets 2s = 0, 2, 1 from autograd; the prediction s (no doubling) is rejected."""
+    """`torch.relu`, `clamp(min=0)` and `maximum(x, 0)` have slopes 0, 1, $1/2$ at 0, and the Kakade-Lee program gets $2s = 0, 2, 1$ from autograd; the prediction $s$ (no doubling) is rejected."""
     slopes = {name: _torch_derivative_at_zero(r) for name, r in _RELU_SPELLINGS.items()}
     assert slopes == {"relu": 0.0, "clamp": 1.0, "maximum": 0.5}
     assert _kakade_lee_prediction_holds(lambda s: 2 * s)
@@ -799,7 +799,7 @@ def _wrong_ignores_softmax_jacobian(z, y):
 @pytest.mark.claim("prop-ad-softmax-ce")
 @pytest.mark.parametrize("seed", range(4))
 def test_softmax_cross_entropy_gradient(seed):
-    """The gradient of -sum y log softmax(z) is (sum y) softmax(z) - y, as torch.autograd computes, and softmax(z) - y for probability vectors y; the variants that assume sum y = 1 or skip the softmax Jacobian are rejected."""
+    r"""The gradient of $-\sum y\log\operatorname{softmax}(z)$ is $(\sum y)\operatorname{softmax}(z) - y$, as `torch.autograd` computes, and $\operatorname{softmax}(z) - y$ for probability vectors $y$; the variants that assume $\sum y = 1$ or skip the softmax Jacobian are rejected."""
     rng = np.random.default_rng(seed)
     z = 3 * rng.standard_normal((5, 4))
     y_prob = rng.dirichlet(np.ones(4), size=5)
@@ -817,7 +817,7 @@ def test_softmax_cross_entropy_gradient(seed):
 
 @pytest.mark.claim("prop-ad-softmax-ce")
 def test_softmax_cross_entropy_error_bound_is_tight_and_stable():
-    """|softmax(z) - y|_1 <= 2 for a one-hot y, attained up to 1e-12 by a confident wrong prediction with |z| = 1000 (no overflow); the bound 1 is violated."""
+    r"""$\norm{\operatorname{softmax}(z) - y}_1 \le 2$ for a one-hot $y$, attained up to 1e-12 by a confident wrong prediction with $\norm{z} = 1000$ (no overflow); the bound 1 is violated."""
     z, y = np.array([1000.0, 0.0, -1000.0]), np.array([0.0, 0.0, 1.0])
     loss, g = ad.softmax_cross_entropy(z, y)
     assert np.isfinite(loss) and loss == pytest.approx(2000.0, rel=1e-12)
@@ -834,7 +834,7 @@ def test_softmax_cross_entropy_error_bound_is_tight_and_stable():
 @pytest.mark.claim("prop-ad-softmax-ce")
 @pytest.mark.parametrize("seed", range(3))
 def test_mlp_backprop_cross_entropy_matches_torch(seed):
-    """mlp_backprop(loss="cross_entropy") gives torch's cross_entropy loss (summed, probability targets) and gradients to 1e-10."""
+    """`mlp_backprop(loss="cross_entropy")` gives torch's `cross_entropy` loss (summed, probability targets) and gradients to 1e-10."""
     rng = np.random.default_rng(seed)
     sizes = [4, 6, 5, 3]
     Ws = [2 * rng.standard_normal((sizes[i + 1], sizes[i])) for i in range(3)]
@@ -886,7 +886,7 @@ def _wrong_missing_plus_one(p, q, s, sigma2):
 @pytest.mark.claim("prop-ad-aligned-error")
 @pytest.mark.parametrize("p,q,S", [(3, 4, [0, 2]), (5, 5, [0, 1, 2, 3, 4]), (2, 6, [1, 3, 4])])
 def test_aligned_error_moment(p, q, S):
-    """Monte Carlo E|D W^T W h|^2 / |h|^2 equals sigma^4 p (p + 1 + |S|) / q^2 within 4 standard errors of 12 independent replicates, as do E|Wh|^2 and E|D W^T u|^2; the independence formula and the formula without the +1 are rejected."""
+    r"""Monte Carlo $\E\norm{DW^\top Wh}^2/\norm{h}^2$ equals $\sigma^4 p\,(p + 1 + \abs{S})/q^2$ within 4 standard errors of 12 independent replicates, as do $\E\norm{Wh}^2$ and $\E\norm{DW^\top u}^2$; the independence formula and the formula without the $+1$ are rejected."""
     sigma2, reps, n = 1.3, 12, 20_000
     rng = np.random.default_rng(p * 100 + q)
     a, b, c = [], [], []
@@ -911,7 +911,7 @@ def test_aligned_error_moment(p, q, S):
 
 @pytest.mark.claim("prop-ad-aligned-error")
 def test_aligned_error_in_a_relu_network():
-    """In a zero-bias ReLU network with y = 0, the mean of |delta_{L-1}|^2 over the last layer's weights (errors from ad.mlp_errors) matches sigma^4 p (p + 1 + |S|) |h|^2 / q^2 with S the active neurons, within 4 standard errors, and not the independence value."""
+    r"""In a zero-bias ReLU network with $y = 0$, the mean of $\norm{\delta_{L-1}}^2$ over the last layer's weights (errors from `ad.mlp_errors`) matches $\sigma^4 p\,(p + 1 + \abs{S})\norm{h}^2/q^2$ with $S$ the active neurons, within 4 standard errors, and not the independence value."""
     rng = np.random.default_rng(5)
     q, p, sigma2 = 6, 4, 2.0
     W1 = rng.standard_normal((q, 5)) * math.sqrt(2.0 / 5)
@@ -966,7 +966,7 @@ def _residual_bounds_hold(G_list, residual=True, shrink=1.0) -> bool:
 @pytest.mark.claim("prop-ad-residual")
 @pytest.mark.parametrize("seed", range(3))
 def test_residual_error_bounds(seed):
-    """In random residual networks the errors from torch.autograd lie between prod(1 - |G_k|) and prod(1 + |G_k|) times |e_L|; a plain network (no skip) and an overstated bound (|G_k| halved) are rejected."""
+    r"""In random residual networks the errors from `torch.autograd` lie between $\prod_k(1 - \norm{G_k})$ and $\prod_k(1 + \norm{G_k})$ times $\norm{e_L}$; a plain network (no skip) and an overstated bound ($\norm{G_k}$ halved) are rejected."""
     gen = torch.Generator().manual_seed(seed)
     n, L = 8, 12
     G_list = [torch.randn(n, n, generator=gen, dtype=torch.float64) * 0.25 / math.sqrt(n) for _ in range(L)]
@@ -979,7 +979,7 @@ def test_residual_error_bounds(seed):
 @pytest.mark.claim("prop-ad-residual")
 @pytest.mark.parametrize("sign", [-1.0, 1.0])
 def test_residual_bounds_are_attained(sign):
-    """For linear branches G_k = -a_k I (resp. +a_k I) the error norm equals prod(1 - a_k) (resp. prod(1 + a_k)) |e_L|: tightness ratio 1 to 1e-12."""
+    r"""For linear branches $G_k = -a_k I$ (resp. $+a_k I$) the error norm equals $\prod_k(1 - a_k)\norm{e_L}$ (resp. $\prod_k(1 + a_k)\norm{e_L}$): tightness ratio 1 to 1e-12."""
     n, a = 5, [0.1, 0.3, 0.05, 0.2]
     h = torch.randn(n, dtype=torch.float64, generator=torch.Generator().manual_seed(1), requires_grad=True)
     out = h
@@ -1049,7 +1049,7 @@ def _var_matches_torch(a, b) -> bool:
 
 @pytest.mark.claim("thm-ad-reverse-mode")
 def test_var_check_rejects_a_wrong_local_derivative(monkeypatch):
-    """The comparison with torch.autograd accepts Var and rejects a Var whose tanh has the local derivative 1 - tanh (not 1 - tanh^2)."""
+    r"""The comparison with `torch.autograd` accepts `Var` and rejects a `Var` whose tanh has the local derivative $1 - \tanh$ (not $1 - \tanh^2$)."""
     assert _var_matches_torch(0.7, -1.1)
 
     def _wrong_tanh_derivative(self):
@@ -1131,7 +1131,7 @@ def test_ae_check_rejects_a_relu_derivative_wrong_on_a_half_line(monkeypatch):
 
 @pytest.mark.claim("thm-ad-reverse-mode")
 def test_adjointness_check_rejects_a_vjp_without_transpose():
-    """<u, J v> = <J^T u, v> holds for vjp and fails for the wrong 'vjp' that returns J u (no transpose) on a non-symmetric Jacobian."""
+    r"""$\inner{u}{Jv} = \inner{J^\top u}{v}$ holds for `vjp` and fails for the wrong `vjp` that returns $Ju$ (no transpose) on a non-symmetric Jacobian."""
     rng = np.random.default_rng(4)
     A = rng.standard_normal((4, 4))
 
@@ -1148,7 +1148,7 @@ def test_adjointness_check_rejects_a_vjp_without_transpose():
 @pytest.mark.claim("prop-ad-backprop")
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_backprop_check_rejects_a_missing_activation_derivative(activation, monkeypatch):
-    """The comparison with torch.autograd rejects backprop without the factor phi'(z_l) in the recursion."""
+    r"""The comparison with `torch.autograd` rejects backprop without the factor $\phi'(z_l)$ in the recursion."""
     Ws, bs = random_network([3, 6, 5, 2], 2)
     rng = np.random.default_rng(2)
     X, Y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
@@ -1166,7 +1166,7 @@ def test_backprop_check_rejects_a_missing_activation_derivative(activation, monk
 
 @pytest.mark.claim("lem-ad-zero-set")
 def test_gradient_vanishes_on_a_fat_zero_set():
-    """g(x) = relu(max_i |x_i| - 1) vanishes on the cube [-1, 1]^3, a set of positive measure; at 200 uniform points of the cube its central-difference gradient is 0, while at points sampled outside the cube (_wrong_points_off_the_zero_set) it is not."""
+    r"""$g(x) = \relu(\max_i \abs{x_i} - 1)$ vanishes on the cube $[-1, 1]^3$, a set of positive measure; at 200 uniform points of the cube its central-difference gradient is 0, while at points sampled outside the cube (`_wrong_points_off_the_zero_set`) it is not."""
     def g(x):
         return max(float(np.max(np.abs(x))) - 1.0, 0.0)
 

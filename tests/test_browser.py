@@ -331,3 +331,53 @@ def test_every_internal_link_resolves_and_external_links_are_listed(built_book):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "external-links.txt").write_text("".join(f"{u}\n" for u in sorted(external)))
     assert not broken, "\n".join(broken[:50])
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+# axe-core (bundled with axe-playwright-python, injected into the page: nothing is fetched) with the
+# WCAG 2.1 A and AA rules, on every page in both themes. A serious or critical violation fails; minor
+# and moderate ones are not counted. The light pages loaded by `visits` are reused: the theme follows
+# the reader's colour scheme (`default_mode: auto`), so emulating `prefers-color-scheme: dark` switches
+# the loaded page to the dark theme.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+
+
+def axe_violations(axe, page) -> list[dict]:
+    """The serious and critical WCAG 2.1 A/AA violations of the loaded page."""
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    response = axe.run(page, options=options).response
+    return [v for v in response["violations"] if v["impact"] in AXE_FAILING_IMPACTS]
+
+
+def _describe(violations: list[dict], where: str) -> str:
+    lines = []
+    for v in violations:
+        targets = [" ".join(map(str, n["target"])) for n in v["nodes"]]
+        lines.append(f"{v['id']} ({v['impact']}, {len(targets)} nodes) on {where}: {v['help']}; e.g. "
+                     + " | ".join(targets[:4]))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGE_IDS)
+def test_no_serious_accessibility_violations(visits, axe, name, scheme):
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page, in either theme."""
+    v = visits[name]
+    try:
+        v.page.emulate_media(color_scheme=scheme)
+        v.page.wait_for_function("s => document.documentElement.dataset.theme === s", arg=scheme)
+        # the theme's buttons fade to the new colours (CSS transitions): measure the final colours
+        v.page.evaluate("""() => Promise.all(document.getAnimations().filter(a => a instanceof CSSTransition)
+                                             .map(a => a.finished.catch(() => 0)))""")
+        violations = axe_violations(axe, v.page)
+    finally:
+        v.page.emulate_media(color_scheme="light")
+    assert v.external == [], f"the page asks the network for: {v.external}"  # axe-core is local
+    assert not violations, f"{sum(len(x['nodes']) for x in violations)} failing nodes\n" + _describe(
+        violations, f"{name} ({scheme})")

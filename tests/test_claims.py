@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 import textwrap
@@ -90,6 +91,49 @@ def test_claims_markdown_links_each_claim():
     for c in claims:
         assert f"{{prf:ref}}`{c.label}`" in text and c.test in text
     assert "## Learning problems" in text
+
+
+# ----------------------------------------------------------------------------- mathematics in claims
+# The rule (README, chapter anatomy): the first sentence of a claim test's docstring writes its
+# mathematics as inline math in `$...$` and names of code in backticks; `nnbook.math_residue` reports
+# ASCII or Unicode mathematics left outside them (||, |, ^, sqrt(, <=, >=, ->, *, x_t, x = 1, eps, σ, ...).
+def test_claim_docstrings_write_mathematics_as_math():
+    """No claim docstring's first sentence (shown on Verified claims) has mathematics outside $...$ or backticks."""
+    bad = sorted({f"{c.test}: {nnbook.math_residue(c.asserts)}" for c in nnbook.collect_claims()
+                  if nnbook.math_residue(c.asserts)})
+    assert not bad, f"{len(bad)} claim docstrings write mathematics as text (use $...$):\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("doc, residue", [
+    ("The interpolant meets sup error <= h^2 ||f''|| / 8.", ["<=", "^", "||"]),
+    ("Adam's step is -lr sign(g) with eps = 0 and x_t -> 1.", ["->", "eps =", "x_t"]),
+    ("The rate is 1/sqrt(n) for beta2 near 1.", ["beta2", "sqrt("]),
+    ("Unicode is no way out: σ² ≤ 1.", ["²", "σ", "≤"]),
+    ("An unpaired $x^2 dollar.", ["$", "^"]),
+    ("Bound $\\norm{f''} h^2/8$ on `relu_net(x, **kw)` holds for $x_t \\to 1$, i.i.d. draws, as proved.", []),
+])
+def test_math_residue_finds_ascii_mathematics(tmp_path, doc, residue):
+    """Negative control: ASCII mathematics in a synthetic claim docstring is found; math in $...$ and code in backticks are not."""
+    (tmp_path / "test_fake.py").write_text(
+        f'import pytest\n@pytest.mark.claim("thm-x")\ndef test_x():\n    r"""{doc} Second sentence x^2."""\n')
+    (claim,) = nnbook.collect_claims(tmp_path)
+    assert claim.asserts == doc  # the first sentence: not cut inside $...$, backticks or at "i.i.d."
+    assert nnbook.math_residue(claim.asserts) == residue
+
+
+@pytest.mark.book
+def test_claim_mathematics_is_typeset_on_the_page(built_book):
+    """Every $...$ of a claim shown on the Verified-claims page is a math element (MathJax), no dollar is left."""
+    page = (built_book.html / "back/verified-claims.html").read_text(encoding="utf-8")
+    main = page[page.find("<main"):page.rfind("</main>")]
+    labels = nnbook.collect_labels(BOOK_PAGES)
+    snippets = {m.group(1).strip() for c in nnbook.collect_claims() if c.label in labels
+                for m in nnbook.INLINE_MATH.finditer(c.asserts)}
+    assert snippets
+    missing = sorted(s for s in snippets
+                     if f'<span class="math notranslate nohighlight">\\({html.escape(s, quote=False)}\\)</span>' not in main)
+    assert not missing, f"{len(missing)} claim formulas not typeset as math, e.g. {missing[:5]}"
+    assert "$" not in re.sub(r"<script.*?</script>", "", main, flags=re.S)
 
 
 @pytest.mark.book

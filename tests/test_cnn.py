@@ -140,7 +140,7 @@ def test_conv_output_size_rejects_kernel_longer_than_padded_input():
 
 @pytest.mark.claim("prop-cnn-transpose-size")
 def test_conv_transpose_output_size_matches_torch_and_inverts_the_size_map():
-    """(h-1)s - 2p + d(k-1) + 1 + o equals the output height of torch.nn.ConvTranspose2d for at least 1,000 configurations, and the convolution with the same parameters maps that length back to h exactly when o < s; the variant adding 2p is rejected."""
+    """$(h-1)s - 2p + d(k-1) + 1 + o$ equals the output height of `torch.nn.ConvTranspose2d` for at least 1,000 configurations, and the convolution with the same parameters maps that length back to $h$ exactly when $o < s$; the variant adding $2p$ is rejected."""
     count = wrong = 0
     for h, k, s, p, d in itertools.product(range(1, 9), range(1, 5), range(1, 4), range(0, 3), range(1, 4)):
         for o in range(max(s, d)):
@@ -169,7 +169,7 @@ def test_conv_transpose_output_size_matches_torch_and_inverts_the_size_map():
 
 @pytest.mark.claim("prop-cnn-transpose-size")
 def test_preimages_of_the_conv_size_map_are_exactly_the_transpose_sizes():
-    """For each (h, k, s, p, d) the input lengths that Conv2d maps to h are exactly (h-1)s - 2p + d(k-1) + 1 + o, 0 <= o < s, when that is >= 1 (brute force over lengths up to 60)."""
+    r"""For each $(h, k, s, p, d)$ the input lengths that `Conv2d` maps to $h$ are exactly $(h-1)s - 2p + d(k-1) + 1 + o$, $0 \le o < s$, when that is at least 1 (brute force over lengths up to 60)."""
     for h, k, s, p, d in itertools.product(range(1, 7), range(1, 4), range(1, 4), range(0, 3), range(1, 3)):
         pre = [n for n in range(1, 61) if _valid(n, k, p, d)
                and (n + 2 * p - d * (k - 1) - 1) // s + 1 == h]
@@ -211,7 +211,7 @@ def _wrong_multichannel_entrywise(w, n):
 
 @pytest.mark.claim("thm-cnn-circulant")
 def test_circulant_matrix_is_the_circular_convolution():
-    """circulant_matrix equals the matrix of circular cross-correlation assembled from PyTorch convolutions of basis vectors, for 1-D, multi-channel 1-D and multi-channel 2-D kernels."""
+    """`circulant_matrix` equals the matrix of circular cross-correlation assembled from PyTorch convolutions of basis vectors, for 1-D, multi-channel 1-D and multi-channel 2-D kernels."""
     rng = np.random.default_rng(3)
     for w, n in [(rng.standard_normal(3), 7), (rng.standard_normal((2, 3, 4)), 9),
                  (rng.standard_normal((3, 2, 2, 3)), (5, 4))]:
@@ -244,7 +244,7 @@ def test_circulant_singular_values_match_svd_to_1e12():
 
 @pytest.mark.claim("thm-cnn-circulant")
 def test_circulant_operator_norm_attained_by_a_fourier_mode():
-    """The operator norm equals max |w_hat| and is attained by the Fourier mode of that frequency (the bound |Cx| <= max|w_hat| |x| is tight)."""
+    r"""The operator norm equals $\max\abs{\hat w}$ and is attained by the Fourier mode of that frequency (the bound $\norm{Cx} \le \max\abs{\hat w}\,\norm{x}$ is tight)."""
     rng = np.random.default_rng(5)
     w, n = rng.standard_normal(4), 12
     C = _matrix_from_torch(w, n)
@@ -271,7 +271,7 @@ def _shift_samples(rng, shape, count=20, max_shift=3):
 
 @pytest.mark.claim("prop-cnn-circular-equivariance")
 def test_circular_convolution_is_exactly_translation_equivariant():
-    """With circular padding and stride 1, conv(T_t x) = T_t conv(x): check_equivariance is at rounding level (<= 1e-14) for random 3x3 and dilated kernels; the same check rejects reflect padding."""
+    r"""With circular padding and stride 1, $\operatorname{conv}(T_t x) = T_t \operatorname{conv}(x)$: `check_equivariance` is at rounding level (at most 1e-14) for random $3\times 3$ and dilated kernels; the same check rejects reflect padding."""
     rng = np.random.default_rng(6)
     circ = lambda t, x: cnn.translate(x, t, "circular")  # noqa: E731
     for k, dil in [(3, 1), (5, 1), (3, 2)]:
@@ -293,7 +293,7 @@ def _wrong_zero_padding_exact_everywhere(f, samples):
 
 @pytest.mark.claim("prop-cnn-zero-padding")
 def test_zero_padding_is_equivariant_exactly_in_the_interior_and_not_at_the_border():
-    """With zero padding p = 1 (3x3 kernel, stride 1) and zero-filled shifts t, conv(T_t x) and T_t conv(x) agree to 1e-14 at every output position whose receptive field lies in the image and i - t is an output position, the defect elsewhere equals the formula of the proposition to 1e-13, and the claim of exactness on the whole image is rejected."""
+    r"""With zero padding $p = 1$ ($3\times 3$ kernel, stride 1) and zero-filled shifts $t$, $\operatorname{conv}(T_t x)$ and $T_t \operatorname{conv}(x)$ agree to 1e-14 at every output position whose receptive field lies in the image and $i - t$ is an output position, the defect elsewhere equals the formula of the proposition to 1e-13, and the claim of exactness on the whole image is rejected."""
     rng = np.random.default_rng(7)
     w = rng.standard_normal((1, 1, 3, 3))
     h = wd = 12
@@ -340,7 +340,7 @@ def _wrong_stride_rounds_the_shift(y_shifted_input, y, t, s):
 
 @pytest.mark.claim("prop-cnn-stride")
 def test_stride_two_equivariant_for_even_shifts_and_broken_for_odd_shifts():
-    """With circular padding and stride 2 on 12x12 images, conv(T_t x) = T_{t/2} conv(x) to 1e-14 for even t, conv(T_t x)_i = conv_1(x)_{2i - t} to 1e-14 for every t, and for odd t no circular output shift matches (smallest relative error over all output shifts > 0.1); rounding t/2 is rejected."""
+    r"""With circular padding and stride 2 on $12\times 12$ images, $\operatorname{conv}(T_t x) = T_{t/2}\operatorname{conv}(x)$ to 1e-14 for even $t$, $\operatorname{conv}(T_t x)_i = \operatorname{conv}_1(x)_{2i - t}$ to 1e-14 for every $t$, and for odd $t$ no circular output shift matches (smallest relative error over all output shifts above 0.1); rounding $t/2$ is rejected."""
     rng = np.random.default_rng(8)
     w = rng.standard_normal((2, 3, 3, 3))
     f2 = _conv_map(w, 1, "circular", stride=2)
@@ -371,7 +371,7 @@ def _wrong_local_max_pool_invariant(x, t):
 
 @pytest.mark.claim("prop-cnn-pooling")
 def test_pooling_invariance_and_equivariance():
-    """Global average and global max pooling after a circular convolution are invariant to every circular shift (<= 1e-14), k x k max pooling with stride k is equivariant for shifts in kZ with output shift t/k (exactly), pool2d matches torch's pooling, and the claim that 2x2 max pooling is invariant to a one-pixel shift is rejected."""
+    r"""Global average and global max pooling after a circular convolution are invariant to every circular shift (to 1e-14), $k\times k$ max pooling with stride $k$ is equivariant for shifts in $k\Z$ with output shift $t/k$ (exactly), `pool2d` matches torch's pooling, and the claim that $2\times 2$ max pooling is invariant to a one-pixel shift is rejected."""
     rng = np.random.default_rng(9)
     w = rng.standard_normal((4, 2, 3, 3))
     conv = _conv_map(w, 1, "circular")
@@ -436,7 +436,7 @@ def test_zero_initialized_residual_cnn_has_identity_jacobian():
 
 @pytest.mark.claim("thm-cnn-residual-identity")
 def test_zero_initialized_branches_gradients():
-    """At zero-initialized branches the loss gradient is the same at every depth, the first-layer gradients vanish and the last-layer gradient of block l is e_L phi(W_1 h + b_1)^T (torch.autograd against the formula)."""
+    r"""At zero-initialized branches the loss gradient is the same at every depth, the first-layer gradients vanish and the last-layer gradient of block $l$ is $e_L\,\phi(W_1 h + b_1)^\top$ (`torch.autograd` against the formula)."""
     net = cnn.ResidualMLP(6, 8, in_features=3, out_features=2, zero_init=True, seed=1)
     x = torch.randn(3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     target = torch.tensor([0.3, -1.0], dtype=torch.float64)

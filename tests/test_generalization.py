@@ -82,7 +82,7 @@ def _linear_check(estimator, X, B, seed=0):
 @pytest.mark.claim("prop-uc-threshold")
 @pytest.mark.parametrize("n, eps", [(10, 0.2), (20, 0.1), (50, 0.03)])
 def test_threshold_class_failure_probability_is_one_minus_eps_to_the_n(n, eps):
-    """For the realizable threshold class, P(risk of the consistent learner > ε) equals (1 − ε)^n within 4 s.e."""
+    r"""For the realizable threshold class, $\Prob(\text{risk of the consistent learner} > \epsilon)$ equals $(1 - \epsilon)^n$ within 4 s.e."""
     errors = gen.threshold_erm_errors(n, theta_star=0.3, n_trials=200_000, seed=n)
     fail = errors > eps
     p_hat, se = fail.mean(), fail.std(ddof=1) / np.sqrt(fail.size)
@@ -98,7 +98,7 @@ def test_threshold_class_failure_probability_is_one_minus_eps_to_the_n(n, eps):
 
 @pytest.mark.claim("thm-uc-finite-realizable")
 def test_finite_realizable_bound_holds_and_is_nearly_attained():
-    """For two hypotheses, one of risk ε' slightly above ε, the worst consistent ERM fails with probability ≤ (1 − ε)^n, attained up to (1 − ε')^n/(1 − ε)^n."""
+    r"""For two hypotheses, one of risk $\epsilon'$ slightly above $\epsilon$, the worst consistent ERM fails with probability at most $(1 - \epsilon)^n$, attained up to $(1 - \epsilon')^n/(1 - \epsilon)^n$."""
     rng = np.random.default_rng(3)
     n, eps, eps_bad = 30, 0.1, 0.102
     x = rng.uniform(size=(200_000, n))
@@ -117,7 +117,7 @@ def test_finite_realizable_bound_holds_and_is_nearly_attained():
 
 @pytest.mark.claim("thm-uc-rademacher-bound")
 def test_symmetrization_is_nearly_tight_for_the_class_of_all_functions():
-    """For all functions on m ≫ n points, E sup(Pf − P_n f) = (1 − 1/m)^n ≤ 2 R_n, with ratio above 0.95."""
+    r"""For all functions on $m \gg n$ points, $\E\sup_f(Pf - P_n f) = (1 - 1/m)^n \le 2R_n$, with ratio above 0.95."""
     m, n = 5000, 20
     dev, rad = gen.all_functions_deviation(m, n, n_trials=4000, seed=1)
     # independent closed form of the expected deviation: E (m - #distinct)/m = (1 - 1/m)^n
@@ -132,7 +132,7 @@ def test_symmetrization_is_nearly_tight_for_the_class_of_all_functions():
 
 @pytest.mark.claim("lem-uc-mcdiarmid")
 def test_mcdiarmid_tail_of_the_uniform_deviation():
-    """The uniform deviation over all functions (bounded differences 1/n) exceeds its mean by t with probability ≤ exp(−2nt²)."""
+    r"""The uniform deviation over all functions (bounded differences $1/n$) exceeds its mean by $t$ with probability at most $\exp(-2nt^2)$."""
     m, n = 50, 40
     dev, _ = gen.all_functions_deviation(m, n, n_trials=20_000, seed=2)
     mean = dev.mean()
@@ -151,7 +151,7 @@ def test_mcdiarmid_tail_of_the_uniform_deviation():
 
 @pytest.mark.claim("lem-uc-massart")
 def test_massart_is_nearly_tight_on_the_cube():
-    """On A = {±1}^n the exact Rademacher complexity is 1 and Massart's bound √(2 log 2) ≈ 1.18: ratio 0.85."""
+    r"""On $A = \{\pm 1\}^n$ the exact Rademacher complexity is 1 and Massart's bound $\sqrt{2\log 2} \approx 1.18$: ratio 0.85."""
     for n in (6, 10):
         A = _all_signs(n)
         exact = np.mean(np.max(_all_signs(n) @ A.T, axis=1)) / n
@@ -165,7 +165,7 @@ def test_massart_is_nearly_tight_on_the_cube():
 
 @pytest.mark.claim("lem-uc-massart")
 def test_massart_holds_for_random_sign_vectors():
-    """For 1,000 random sign vectors in R^200, the Monte Carlo complexity is below Massart's bound, above 0.8 of it, and above the √2-less variant."""
+    r"""For 1,000 random sign vectors in $\R^{200}$, the Monte Carlo complexity is below Massart's bound, above 0.8 of it, and above the variant without $\sqrt{2}$."""
     rng = np.random.default_rng(4)
     A = rng.choice([-1.0, 1.0], size=(1000, 200))
     est, se = gen.rademacher_finite(A, n_draws=2000, generator=5)
@@ -185,7 +185,7 @@ def test_rademacher_exact_and_monte_carlo_agree():
 
 @pytest.mark.claim("lem-uc-contraction")
 def test_contraction_inequality_by_exact_enumeration():
-    """For random finite A ⊂ R^8 and random L-Lipschitz φ_i, R(φ∘A) ≤ L·R(A) exactly; equality for φ_i(t) = L t."""
+    r"""For random finite $A \subset \R^8$ and random $L$-Lipschitz $\phi_i$, $R(\phi\circ A) \le L\,R(A)$ exactly; equality for $\phi_i(t) = Lt$."""
     rng = np.random.default_rng(6)
     n = 8
     signs = _all_signs(n)
@@ -220,7 +220,7 @@ def test_contraction_inequality_by_exact_enumeration():
 @pytest.mark.claim("prop-uc-linear")
 @pytest.mark.parametrize("kind", ["gaussian", "equal", "orthogonal"])
 def test_linear_rademacher_monte_carlo_matches_exact_enumeration(kind):
-    """The Monte Carlo estimate of (B/n)E‖Σσᵢxᵢ‖ is within 4 s.e. of its exact value by enumerating 2^n signs."""
+    r"""The Monte Carlo estimate of $(B/n)\,\E\norm{\sum_i \sigma_i x_i}$ is within 4 s.e. of its exact value by enumerating $2^n$ signs."""
     rng = np.random.default_rng(7)
     n = 12
     X = {"gaussian": rng.standard_normal((n, 3)), "equal": np.tile(rng.standard_normal(3), (n, 1)),
@@ -238,7 +238,7 @@ def test_linear_rademacher_check_rejects_wrong_estimators():
 
 @pytest.mark.claim("prop-uc-linear")
 def test_supremum_over_the_ball_is_the_norm():
-    """For fixed signs, a numerical maximization of (1/n)Σσᵢ⟨w, xᵢ⟩ over ‖w‖ ≤ B reaches (B/n)‖Σσᵢxᵢ‖."""
+    r"""For fixed signs, a numerical maximization of $(1/n)\sum_i \sigma_i\inner{w}{x_i}$ over $\norm{w} \le B$ reaches $(B/n)\norm{\sum_i \sigma_i x_i}$."""
     rng = np.random.default_rng(9)
     X, B = rng.standard_normal((7, 4)), 1.7
     for sigma in rng.choice([-1.0, 1.0], size=(5, 7)):
@@ -250,7 +250,7 @@ def test_supremum_over_the_ball_is_the_norm():
 
 @pytest.mark.claim("prop-uc-linear")
 def test_linear_two_sided_bound_is_attained_on_both_sides():
-    """The upper bound is an equality for orthogonal inputs and the lower bound for two equal inputs (ratio 1/√2)."""
+    r"""The upper bound is an equality for orthogonal inputs and the lower bound for two equal inputs (ratio $1/\sqrt{2}$)."""
     B = 3.0
     X_orth = np.diag([1.0, 2.0, 0.5, 1.5])
     lo, up = gen.rademacher_linear_bounds(X_orth, B)
@@ -266,7 +266,7 @@ def test_linear_two_sided_bound_is_attained_on_both_sides():
 
 @pytest.mark.claim("prop-uc-linear")
 def test_linear_two_sided_bound_holds_on_random_inputs():
-    """On random inputs of several shapes, lower ≤ exact ≤ upper."""
+    r"""On random inputs of several shapes, lower bound $\le$ exact value $\le$ upper bound."""
     rng = np.random.default_rng(10)
     for n, d in [(3, 1), (8, 2), (12, 5)]:
         X = rng.standard_normal((n, d)) * rng.uniform(0.1, 3, size=(n, 1))
@@ -281,7 +281,7 @@ def test_linear_two_sided_bound_holds_on_random_inputs():
 @pytest.mark.claim("thm-uc-cover")
 @pytest.mark.parametrize("N, d", [(3, 1), (5, 1), (4, 2), (6, 2), (8, 2), (6, 3), (8, 3)])
 def test_cover_count_equals_the_number_of_separable_labellings(N, d):
-    """For Gaussian points (in general position a.s.), the LP count of separable labellings equals 2Σ_{k≤d} C(N−1, k)."""
+    r"""For Gaussian points (in general position a.s.), the LP count of separable labellings equals $2\sum_{k\le d}\binom{N-1}{k}$."""
     X = np.random.default_rng(100 * N + d).standard_normal((N, d))
     count = gen.count_separable_labellings(X)
     assert count == gen.cover_count(N, d)
@@ -306,7 +306,7 @@ def test_cover_count_satisfies_the_recursion():
 
 @pytest.mark.claim("lem-uc-sauer")
 def test_sauer_shelah_is_attained_and_holds_for_half_spaces():
-    """The class of subsets of size ≤ d attains Σ_{k≤d} C(n, k) exactly; half-planes (VC dim 3) stay below it."""
+    r"""The class of subsets of size at most $d$ attains $\sum_{k\le d}\binom{n}{k}$ exactly; half-planes (VC dimension 3) stay below it."""
     for n, d in [(6, 2), (7, 3), (9, 1)]:
         patterns = {tuple(1 if i in s else 0 for i in range(n))
                     for k in range(d + 1) for s in itertools.combinations(range(n), k)}
@@ -318,7 +318,7 @@ def test_sauer_shelah_is_attained_and_holds_for_half_spaces():
 
 @pytest.mark.claim("thm-uc-lower-bound")
 def test_memorizer_attains_the_lower_bound_and_other_learners_do_no_better():
-    """Averaged over random targets, a memorizer's risk equals (ρ/2)(1 − ρ/(d−1))^n within 4 s.e.; this is the bound's value."""
+    r"""Averaged over random targets, a memorizer's risk equals $(\rho/2)(1 - \rho/(d-1))^n$ within 4 s.e.; this is the bound's value."""
     d, n, rho = 10, 20, 0.4
     err = gen.memorizer_errors(d, n, rho, n_trials=40_000, seed=12)
     mean, se = err.mean(), err.std(ddof=1) / np.sqrt(err.size)
@@ -371,7 +371,7 @@ def test_multiclass_margins():
 
 @pytest.mark.claim("lem-uc-change-of-measure")
 def test_change_of_measure_with_equality_at_the_gibbs_posterior():
-    """On a finite space, E_Q f ≤ KL(Q‖P) + log E_P e^f for random Q, with equality at Q ∝ P e^f."""
+    r"""On a finite space, $\E_Q f \le \mathrm{KL}(Q\,\|\,P) + \log\E_P e^f$ for random $Q$, with equality at $Q \propto P e^f$."""
     rng = np.random.default_rng(15)
     P = rng.dirichlet(np.ones(6))
     f = rng.standard_normal(6) * 2
@@ -391,7 +391,7 @@ def test_change_of_measure_with_equality_at_the_gibbs_posterior():
 
 @pytest.mark.claim("lem-uc-maurer")
 def test_maurer_expectation_is_xi_n_for_every_p():
-    """E exp(n kl(p̂‖p)) for a Binomial(n, p) proportion equals ξ(n) for every p (binomial sums and exact fractions)."""
+    r"""$\E\exp(n\,\mathrm{kl}(\hat p\,\|\,p))$ for a $\mathrm{Binomial}(n, p)$ proportion equals $\xi(n)$ for every $p$ (binomial sums and exact fractions)."""
     for n in (1, 5, 30):
         xi = gen.maurer_xi(n)
         for p in (0.05, 0.3, 0.77):
@@ -405,7 +405,7 @@ def test_maurer_expectation_is_xi_n_for_every_p():
 
 @pytest.mark.claim("lem-uc-maurer")
 def test_maurer_xi_is_below_two_sqrt_n_and_near_it():
-    """√n ≤ ξ(n) ≤ 2√n for 8 ≤ n ≤ 3000, with ξ(n)/(2√n) above 0.6 (it tends to √(π/8) ≈ 0.627)."""
+    r"""$\sqrt{n} \le \xi(n) \le 2\sqrt{n}$ for $8 \le n \le 3000$, with $\xi(n)/(2\sqrt{n})$ above 0.6 (it tends to $\sqrt{\pi/8} \approx 0.627$)."""
     for n in list(range(8, 200)) + [500, 1000, 3000]:
         ratio = gen.maurer_xi(n) / (2 * np.sqrt(n))
         assert 0.5 <= ratio <= 1.0
@@ -424,7 +424,7 @@ def _brentq_inverse(q, c):
 @pytest.mark.parametrize("q, kl, n, delta", [(0.0, 10.0, 100, 0.05), (0.05, 200.0, 1347, 0.025),
                                               (0.3, 5.0, 50, 0.1), (0.01, 0.0, 10_000, 0.01)])
 def test_pac_bayes_bound_is_the_upper_root_of_the_kl_equation(q, kl, n, delta):
-    """pac_bayes_bound returns the p ≥ q with kl(q‖p) = (KL + log(2√n/δ))/n (scipy brentq reference)."""
+    r"""`pac_bayes_bound` returns the $p \ge q$ with $\mathrm{kl}(q\,\|\,p) = (\mathrm{KL} + \log(2\sqrt{n}/\delta))/n$ (scipy `brentq` reference)."""
     c = (kl + np.log(2 * np.sqrt(n) / delta)) / n
     b = gen.pac_bayes_bound(q, kl, n, delta)
     assert b == pytest.approx(_brentq_inverse(q, c), abs=1e-10)
@@ -437,7 +437,7 @@ def test_pac_bayes_bound_is_the_upper_root_of_the_kl_equation(q, kl, n, delta):
 
 @pytest.mark.claim("thm-uc-pac-bayes")
 def test_pac_bayes_bound_covers_a_data_dependent_posterior():
-    """For ERM over 51 thresholds with a uniform prior and a point-mass posterior, the bound fails in at most a fraction δ of samples."""
+    r"""For ERM over 51 thresholds with a uniform prior and a point-mass posterior, the bound fails in at most a fraction $\delta$ of samples."""
     rng = np.random.default_rng(16)
     thetas = np.linspace(0, 1, 51)
     n, flip, delta, trials = 100, 0.2, 0.1, 2000
@@ -456,7 +456,7 @@ def test_pac_bayes_bound_covers_a_data_dependent_posterior():
 @pytest.mark.claim("lem-uc-sample-convergence")
 @pytest.mark.parametrize("m, p", [(20, 0.1), (100, 0.05), (400, 0.3)])
 def test_sample_convergence_bound_coverage_by_exact_binomial_sums(m, p):
-    """For Bernoulli draws, P(kl⁻¹(p̂, log(1/δ)/m) < p) ≤ δ exactly; a bound using log(1/δ)/m² fails."""
+    r"""For Bernoulli draws, $\Prob(\mathrm{kl}^{-1}(\hat p, \log(1/\delta)/m) < p) \le \delta$ exactly; a bound using $\log(1/\delta)/m^2$ fails."""
     delta = 0.05
     k = np.arange(m + 1)
     pmf = stats.binom.pmf(k, m, p)

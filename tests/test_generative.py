@@ -55,7 +55,7 @@ def _dstar_error(fn, mp, sp, mq, sq):
 
 @pytest.mark.claim("prop-gen-optimal-discriminator")
 def test_optimal_discriminator_matches_closed_form_and_maximizes_value():
-    """D* = p/(p+q) equals the closed-form logistic of the Gaussian log-ratio to 1e-12, and every perturbation of D* lowers the value V(D)."""
+    """$D^* = p/(p+q)$ equals the closed-form logistic of the Gaussian log-ratio to 1e-12, and every perturbation of $D^*$ lowers the value $V(D)$."""
     for (mp, sp), (mq, sq) in PAIRS:
         assert _dstar_error(gen.optimal_discriminator, mp, sp, mq, sq) < 1e-12
     (mp, sp), (mq, sq) = PAIRS[0]
@@ -78,7 +78,7 @@ def _wrong_value_with_js_once(js):
 
 @pytest.mark.claim("thm-gen-gan-js")
 def test_value_at_optimal_discriminator_is_twice_js_minus_log4():
-    """V(D*) by the trapezoidal rule in log space equals 2 JS(p||q) - log 4, JS by scipy.integrate.quad, to 1e-12 for four Gaussian pairs; JS - log 4 is rejected."""
+    r"""$V(D^*)$ by the trapezoidal rule in log space equals $2\,\mathrm{JS}(p\,\|\,q) - \log 4$, JS by `scipy.integrate.quad`, to 1e-12 for four Gaussian pairs; $\mathrm{JS} - \log 4$ is rejected."""
     for (mp, sp), (mq, sq) in PAIRS:
         lp, lq = stats.norm.logpdf(GRID, mp, sp), stats.norm.logpdf(GRID, mq, sq)
         v = gen.gan_value(lp - lq, lp, lq, GRID, logits=True)
@@ -110,7 +110,7 @@ def _fit_logistic_quadratic(n, seed):
 
 @pytest.mark.claim("prop-gen-optimal-discriminator")
 def test_discriminator_learned_from_samples_is_near_dstar():
-    """A logistic discriminator with quadratic features fitted by cross-entropy to 5000 samples of each Gaussian is within 0.05 of D* on [-2, 3] in each of 5 replicates; the swapped D* = q/(p+q) is not."""
+    """A logistic discriminator with quadratic features fitted by cross-entropy to 5000 samples of each Gaussian is within 0.05 of $D^*$ on $[-2, 3]$ in each of 5 replicates; the swapped $D^* = q/(p+q)$ is not."""
     x = np.linspace(-2, 3, 501)
     dstar = gen.optimal_discriminator(stats.norm.logpdf(x, 0, 1), stats.norm.logpdf(x, 1.5, 0.7))
     wrong = _wrong_swapped_discriminator(stats.norm.logpdf(x, 0, 1), stats.norm.logpdf(x, 1.5, 0.7))
@@ -133,7 +133,7 @@ def _wrong_alternating(x0, y0, lr, steps):
 
 @pytest.mark.claim("prop-gen-gda-diverges")
 def test_simultaneous_gda_norm_grows_by_sqrt_one_plus_lr_squared():
-    """Simultaneous gradient descent-ascent on xy multiplies the norm by sqrt(1 + lr^2) at every step, to 1e-12 relative; alternating updates do not."""
+    r"""Simultaneous gradient descent-ascent on $xy$ multiplies the norm by $\sqrt{1 + \mathrm{lr}^2}$ at every step, to 1e-12 relative; alternating updates do not."""
     for lr in (0.01, 0.1, 0.5):
         it = gen.simultaneous_gda(1.0, 0.5, lr, 200)
         norms = np.linalg.norm(it, axis=1)
@@ -161,7 +161,7 @@ def _wrong_coupling_logdet_sign(flow, x):
 
 @pytest.mark.claim("thm-gen-change-of-variables")
 def test_affine_flow_log_prob_matches_scipy():
-    """The affine flow's log_prob equals scipy.stats.norm.logpdf of the pushed-forward Gaussian, N(-b e^{-s}, e^{-2s}) per coordinate, to 1e-10."""
+    r"""The affine flow's `log_prob` equals `scipy.stats.norm.logpdf` of the pushed-forward Gaussian, $\Normal(-b e^{-s}, e^{-2s})$ per coordinate, to 1e-10."""
     f = gen.AffineFlow(3, seed=4)
     with torch.no_grad():
         f.s.copy_(torch.tensor([0.5, -1.0, 2.0], dtype=F64))
@@ -176,7 +176,7 @@ def test_affine_flow_log_prob_matches_scipy():
 
 @pytest.mark.claim("prop-gen-planar")
 def test_planar_log_det_matches_autograd_jacobian():
-    """The planar flow's log|det| log|1 + h'(w^T x + b) w^T u_hat| equals log|det| of torch.autograd.functional.jacobian to 1e-10 (float64), and without the h' factor it does not."""
+    r"""The planar flow's $\log\abs{\det} = \log\abs{1 + h'(w^\top x + b)\,w^\top \hat u}$ equals $\log\abs{\det}$ of `torch.autograd.functional.jacobian` to 1e-10 (float64), and without the $h'$ factor it does not."""
     x = 2 * torch.randn(40, 3, generator=torch.Generator().manual_seed(2), dtype=F64)
     for seed in range(3):
         f = gen.PlanarFlow(3, seed=seed)
@@ -188,7 +188,7 @@ def test_planar_log_det_matches_autograd_jacobian():
 
 @pytest.mark.claim("prop-gen-planar")
 def test_planar_constraint_keeps_jacobian_positive_where_raw_u_fails():
-    """With u chosen so that w^T u = -5, the constrained u_hat has w^T u_hat > -1 and det J > 0 everywhere on a line, while the raw u gives det J < 0 somewhere (not invertible)."""
+    r"""With $u$ chosen so that $w^\top u = -5$, the constrained $\hat u$ has $w^\top\hat u > -1$ and $\det J > 0$ everywhere on a line, while the raw $u$ gives $\det J < 0$ somewhere (not invertible)."""
     f = gen.PlanarFlow(2, seed=0)
     with torch.no_grad():
         f.w.copy_(torch.tensor([1.0, 0.0], dtype=F64))
@@ -205,7 +205,7 @@ def test_planar_constraint_keeps_jacobian_positive_where_raw_u_fails():
 
 @pytest.mark.claim("prop-gen-coupling")
 def test_coupling_and_realnvp_log_det_match_autograd_jacobian():
-    """AffineCoupling and RealNVP log|det| = sum of s equal log|det| of the autograd Jacobian to 1e-10 (float64) and inverse(forward(x)) = x to 1e-10; the wrong-sign log-det is rejected."""
+    r"""`AffineCoupling` and `RealNVP` $\log\abs{\det} = \sum s$ equal $\log\abs{\det}$ of the autograd Jacobian to 1e-10 (float64) and $\mathrm{inverse}(\mathrm{forward}(x)) = x$ to 1e-10; the wrong-sign log-det is rejected."""
     x = torch.randn(30, 4, generator=torch.Generator().manual_seed(3), dtype=F64)
     for flow in (gen.AffineCoupling(4, 0, 16, seed=1), gen.AffineCoupling(4, 1, 16, seed=2), gen.RealNVP(4, 4, 16, seed=3)):
         with torch.no_grad():  # make the scales non-trivial
@@ -229,7 +229,7 @@ def _grid_integral(flow, lim=7.0, n=351, sign=1.0):
 
 @pytest.mark.claim("thm-gen-change-of-variables")
 def test_trained_2d_flow_density_integrates_to_one():
-    """A RealNVP trained by maximum likelihood on a 2-D Gaussian mixture has a density whose grid integral on [-7, 7]^2 is 1 within 1e-3; with the log-det sign flipped it is not."""
+    """A RealNVP trained by maximum likelihood on a 2-D Gaussian mixture has a density whose grid integral on $[-7, 7]^2$ is 1 within 1e-3; with the log-det sign flipped it is not."""
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
     centers = torch.tensor([[-2.0, 0.0], [2.0, 0.0], [0.0, 2.0]], dtype=F64)
@@ -262,7 +262,7 @@ def _wrong_unnoised_score(x, t):
 
 @pytest.mark.claim("prop-gen-mixture-score")
 def test_mixture_score_matches_autograd_of_log_density():
-    """The closed-form score of the noised mixture equals torch.autograd of log p_t (torch.distributions) to 1e-12, for t in {0, 0.1, 1, 4}; the un-noised score is rejected for t > 0."""
+    r"""The closed-form score of the noised mixture equals `torch.autograd` of $\log p_t$ (`torch.distributions`) to 1e-12, for $t \in \{0, 0.1, 1, 4\}$; the un-noised score is rejected for $t > 0$."""
     x = np.linspace(-6, 7, 261)
     for t in (0.0, 0.1, 1.0, 4.0):
         xt = torch.tensor(x, requires_grad=True)
@@ -285,7 +285,7 @@ def _posterior_mean_quad(x, t):
 
 @pytest.mark.claim("prop-gen-tweedie")
 def test_tweedie_posterior_mean_matches_quadrature():
-    """x + t * score_t(x) equals E[x_0 | x_t = x] computed by quadrature to 1e-8 at 7 points and 2 noise levels; x - t * score is rejected."""
+    r"""$x + t\,s_t(x)$ with the score $s_t$ equals $\E[x_0 \mid x_t = x]$ computed by quadrature to 1e-8 at 7 points and 2 noise levels; $x - t\,s_t(x)$ is rejected."""
     for t in (0.2, 1.5):
         for x in (-3.0, -1.0, 0.0, 0.7, 1.5, 2.5, 4.0):
             post = _posterior_mean_quad(x, t)
@@ -307,7 +307,7 @@ class _ScoreNet(torch.nn.Module):
 
 @pytest.mark.claim("thm-gen-dsm")
 def test_denoising_score_matching_learns_the_noised_score():
-    """A network trained only on denoising targets -(x_t - x_0)/t at t = 0.5 has p_t-weighted relative L2 error below 0.15 against the exact noised score, while the clean-mixture score has error above 1."""
+    """A network trained only on denoising targets $-(x_t - x_0)/t$ at $t = 0.5$ has $p_t$-weighted relative $L^2$ error below 0.15 against the exact noised score, while the clean-mixture score has error above 1."""
     t = 0.5
     torch.manual_seed(0)
     net = _ScoreNet()
@@ -338,7 +338,7 @@ def test_denoising_score_matching_learns_the_noised_score():
 
 @pytest.mark.claim("prop-gen-reverse")
 def test_reverse_process_samples_match_mixture_moments():
-    """Reverse-process samples with the exact score, started from p_T, have mean, variance and third central moment of p_{t_min} within 4 standard errors (10 independent replicates); the clean-mixture score misses the variance."""
+    r"""Reverse-process samples with the exact score, started from $p_T$, have mean, variance and third central moment of $p_{t_{\min}}$ within 4 standard errors (10 independent replicates); the clean-mixture score misses the variance."""
     T, t_min = 9.0, 1e-3
     w, m, s = MIX["weights"], MIX["means"], MIX["stds"]
     mean = np.sum(w * m)

@@ -125,7 +125,7 @@ def test_permute_graph_equals_explicit_permutation_matrices():
 
 @pytest.mark.claim("prop-gnn-equivariance")
 def test_message_passing_is_equivariant_and_readouts_invariant():
-    """Message-passing networks with sum, mean and max aggregation commute with node permutations and their sum readouts are invariant, to relative error < 1e-13; a network that uses node indices fails the same check by more than 1e-2."""
+    """Message-passing networks with sum, mean and max aggregation commute with node permutations and their sum readouts are invariant, to relative error below 1e-13; a network that uses node indices fails the same check by more than 1e-2."""
     rng = np.random.default_rng(2)
     A, _ = gnn.stochastic_block_model([6, 6], 0.5, 0.15, generator=3)
     H = rng.normal(size=(12, 3))
@@ -171,7 +171,7 @@ def _wrong_no_self_loops(A, H, W):
 
 @pytest.mark.claim("def-gnn-gcn")
 def test_gcn_matrix_form_equals_message_passing_form():
-    """The matrix form Â H W equals the sum of messages W^T h_j / sqrt(d̃_i d̃_j) over N(i) ∪ {i} to 1e-13 on irregular graphs; the row-normalized and the self-loop-free variants differ by more than 1e-2."""
+    r"""The matrix form $\hat A H W$ equals the sum of messages $W^\top h_j/\sqrt{\tilde d_i \tilde d_j}$ over $N(i)\cup\{i\}$ to 1e-13 on irregular graphs; the row-normalized and the self-loop-free variants differ by more than 1e-2."""
     rng = np.random.default_rng(5)
     for seed in range(5):
         A, _ = gnn.stochastic_block_model([7, 5], 0.6, 0.2, generator=seed)
@@ -204,7 +204,7 @@ def _spectrum_ok(M, A):
 
 @pytest.mark.claim("prop-gnn-spectrum")
 def test_gcn_spectrum_lies_in_bound_and_bound_is_attained_on_complete_bipartite_graphs():
-    """The spectrum of Â equals that of the random-walk matrix D̃⁻¹(A+I), lies in [−1 + 2/d̃_max, 1] with top eigenvector D̃^{1/2}1, and λ_min = −1 + 2/d̃_max exactly (tightness ratio 1 to 1e-12) on K_{m,m}; A + I and the self-loop-free normalization violate the bound."""
+    r"""The spectrum of $\hat A$ equals that of the random-walk matrix $\tilde D^{-1}(A+I)$, lies in $[-1 + 2/\tilde d_{\max}, 1]$ with top eigenvector $\tilde D^{1/2}\mathbf{1}$, and $\lambda_{\min} = -1 + 2/\tilde d_{\max}$ exactly (tightness ratio 1 to 1e-12) on $K_{m,m}$; $A + I$ and the self-loop-free normalization violate the bound."""
     graphs = [gnn.stochastic_block_model([6, 6], p, q, generator=s)[0] for s, (p, q) in
               enumerate([(0.5, 0.1), (0.0, 0.6), (0.9, 0.9), (0.3, 0.3)])]
     graphs += [complete_bipartite(1, 4), hexagon(), lollipop()]
@@ -264,7 +264,7 @@ def _oversmoothing_graphs():
 
 @pytest.mark.claim("thm-gnn-oversmoothing")
 def test_oversmoothing_rate_matches_spectral_prediction_within_one_percent():
-    """On a connected assortative and a connected near-bipartite graph, ‖Â^k H − uuᵀH‖ ≤ ρ^k ‖H − uuᵀH‖ for all k (equality for an extreme eigenvector) and the measured rate equals ρ = max(|λ₂|, |λ_min|) within 1%; predicting λ₂ misses on the near-bipartite graph by more than 10%, and the constant vector as limit decays at a different rate."""
+    r"""On a connected assortative and a connected near-bipartite graph, $\norm{\hat A^k H - uu^\top H} \le \rho^k\norm{H - uu^\top H}$ for all $k$ (equality for an extreme eigenvector) and the measured rate equals $\rho = \max(\abs{\lambda_2}, \abs{\lambda_{\min}})$ within 1%; predicting $\lambda_2$ misses on the near-bipartite graph by more than 10%, and the constant vector as limit decays at a different rate."""
     rng = np.random.default_rng(13)
     assort, bip = _oversmoothing_graphs()
     for A in (assort, bip):
@@ -332,7 +332,7 @@ def _same_each_round(hists_a, hists_b):
 
 @pytest.mark.claim("thm-gnn-wl", "cor-gnn-triangles")
 def test_wl_and_random_mpnns_cannot_separate_two_triangles_from_a_hexagon():
-    """1-WL histograms agree at every round on two triangles vs a hexagon and differ from round 1 on a hexagon vs a lollipop (as the union refinement written here says); 20 random sum-MPNNs with constant features give equal outputs (to 1e-12) on the first pair and different ones (> 1e-3) on the second; networks using node indices and set-based WL are rejected."""
+    """1-WL histograms agree at every round on two triangles vs a hexagon and differ from round 1 on a hexagon vs a lollipop (as the union refinement written here says); 20 random sum-MPNNs with constant features give equal outputs (to 1e-12) on the first pair and different ones (by more than 1e-3) on the second; networks using node indices and set-based WL are rejected."""
     rounds = 4
     pair_eq, pair_sep = (two_triangles(), hexagon()), (hexagon(), lollipop())
     h_eq = [gnn.wl_colors(A, rounds) for A in pair_eq]
@@ -379,7 +379,7 @@ def test_mean_and_max_aggregation_cannot_separate_what_sum_separates():
 
 @pytest.mark.claim("def-gnn-wl")
 def test_wl_histograms_agree_with_union_refinement_on_random_pairs():
-    """On 40 pairs of random graphs (equal size and edge count, many with equal degree sequences), wl_colors declares the histograms of each round equal exactly when the disjoint-union refinement written here does; refinement by sets of colours disagrees on some pairs."""
+    """On 40 pairs of random graphs (equal size and edge count, many with equal degree sequences), `wl_colors` declares the histograms of each round equal exactly when the disjoint-union refinement written here does; refinement by sets of colours disagrees on some pairs."""
     rng = np.random.default_rng(30)
     agree_set, disagree_sets = 0, 0
     for t in range(40):

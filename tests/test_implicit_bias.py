@@ -77,7 +77,7 @@ def _lstsq_limit(X, y, w0):
 
 @pytest.mark.claim("thm-ib-min-norm")
 def test_gd_least_squares_converges_to_w0_plus_pinv_residual():
-    """Gradient descent on least squares converges to w₀ + X⁺(y − Xw₀) to 1e-10, for full-row-rank and rank-deficient X."""
+    """Gradient descent on least squares converges to $w_0 + X^+(y - Xw_0)$ to 1e-10, for full-row-rank and rank-deficient $X$."""
     rng = np.random.default_rng(1)
     A = rng.standard_normal((20, 50))                                          # underdetermined, full row rank
     B = rng.standard_normal((30, 6)) @ rng.standard_normal((6, 10))            # rank 6: no exact interpolant
@@ -186,7 +186,7 @@ def _loss_bound(X, y, w_hat, lr, t):
 
 @pytest.mark.claim("prop-ib-logistic-diverges")
 def test_logistic_loss_tends_to_zero_and_norm_diverges():
-    """On separable data L(w_t) obeys the convex bound with a comparison point rŵ, and |w_t| ≥ −log(e^{nL(w_t)} − 1)/max|x_i|."""
+    r"""On separable data $L(w_t)$ obeys the convex bound with a comparison point $r\hat w$, and $\norm{w_t} \ge -\log(e^{nL(w_t)} - 1)/\max_i\norm{x_i}$."""
     X, y, w_hat, lr, times, W = _logistic_run()
     n, R = X.shape[0], np.linalg.norm(X, axis=1).max()
 
@@ -208,7 +208,7 @@ def _distance(W, w_hat):
 
 @pytest.mark.claim("thm-ib-soudry")
 def test_logistic_direction_converges_to_svm_at_rate_one_over_log_t():
-    """GD on separable data: the direction is within 0.08 of the closed-form SVM direction at t = 10⁵, distance·log t < 1.5 throughout and nearly constant over the last decade."""
+    r"""GD on separable data: the direction is within 0.08 of the closed-form SVM direction at $t = 10^5$, distance times $\log t$ stays below 1.5 throughout and is nearly constant over the last decade."""
     X, y, w_hat, lr, times, W = _logistic_run()
     dist = _distance(W, w_hat)
     prod = dist * np.log(times)
@@ -227,7 +227,7 @@ def test_logistic_direction_converges_to_svm_at_rate_one_over_log_t():
 
 @pytest.mark.claim("thm-ib-soudry")
 def test_logistic_iterates_are_svm_times_log_t_plus_bounded_residual():
-    """ρ_t = w_t − ŵ log t (ŵ the margin-1 SVM solution, known in closed form) changes by less than 0.2 over the last decade, and stays bounded by 10."""
+    r"""$\rho_t = w_t - \hat w\log t$ ($\hat w$ the margin-1 SVM solution, known in closed form) changes by less than 0.2 over the last decade, and stays bounded by 10."""
     X, y, w_hat, lr, times, W = _logistic_run()
     last = times >= times[-1] / 10
 
@@ -276,7 +276,7 @@ def _gd_limit(X, y, alpha, steps=20_000):
 
 @pytest.mark.claim("thm-ib-diagonal")
 def test_diagonal_network_limit_is_the_potential_minimizer():
-    """For α in {0.03, …, 3}, gradient descent on β = u² − v² ends within 2e-2 of argmin Q_α (computed by SLSQP on the primal)."""
+    r"""For $\alpha \in \{0.03, \dots, 3\}$, gradient descent on $\beta = u^2 - v^2$ ends within 2e-2 of $\argmin Q_\alpha$ (computed by SLSQP on the primal)."""
     X, y = _sparse_regression()
     gd = {a: _gd_limit(X, y, a) for a in GD_ALPHAS}
     for a in GD_ALPHAS:
@@ -288,7 +288,7 @@ def test_diagonal_network_limit_is_the_potential_minimizer():
 
 @pytest.mark.claim("prop-ib-potential-limits")
 def test_potential_minimizer_tends_to_min_l1_and_min_l2():
-    """argmin Q_α is within 2e-2 of the minimum-ℓ1 interpolant (linprog) for α ≤ 1e-3, of the minimum-ℓ2 one (pinv) for α ≥ 3, and the distances shrink monotonically."""
+    r"""$\argmin Q_\alpha$ is within 2e-2 of the minimum-$\ell_1$ interpolant (`linprog`) for $\alpha \le 10^{-3}$, of the minimum-$\ell_2$ one (`pinv`) for $\alpha \ge 3$, and the distances shrink monotonically."""
     X, y = _sparse_regression()
     b1, b2 = _min_l1(X, y), np.linalg.pinv(X) @ y
     small, large = (1e-2, 1e-3, 1e-4, 1e-6), (1.0, 3.0, 10.0, 100.0)
@@ -314,7 +314,7 @@ def _wrong_kernel_limit_missing_factor_4(P, beta2):
 
 @pytest.mark.claim("prop-ib-potential-limits")
 def test_large_alpha_correction_is_projected_cube_over_24_alpha4():
-    """α⁴(β_α − β_ℓ2) → Pβ_ℓ2³/24 (P the projection onto ker X): relative error < 1e-3 at α = 4, 8, 16 and shrinking; the bound |β₂|³/(6√2α⁴) holds."""
+    r"""$\alpha^4(\beta_\alpha - \beta_{\ell_2}) \to P\beta_{\ell_2}^3/24$ ($P$ the projection onto $\ker X$): relative error below 1e-3 at $\alpha = 4, 8, 16$ and shrinking; the bound $\abs{\beta_2}^3/(6\sqrt{2}\alpha^4)$ holds."""
     X, y = _sparse_regression()
     b2 = np.linalg.pinv(X) @ y
     P = np.eye(X.shape[1]) - np.linalg.pinv(X) @ X                      # projection onto ker X
@@ -364,7 +364,7 @@ def _wrong_smoothed_margin_degree_3(margins, norm):
 
 @pytest.mark.claim("thm-ib-homogeneous")
 def test_smoothed_margin_of_diagonal_network_is_nondecreasing():
-    """For the 2-homogeneous diagonal network on separable data, Lyu–Li's smoothed margin is non-decreasing once the loss is below log 2/n, and stays below the normalized margin and the ℓ1 maximum margin (linprog)."""
+    r"""For the 2-homogeneous diagonal network on separable data, Lyu–Li's smoothed margin is non-decreasing once the loss is below $\log 2/n$, and stays below the normalized margin and the $\ell_1$ maximum margin (`linprog`)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((10, 20))
     y = np.sign(X[:, 0] + 0.5 * X[:, 1])

@@ -108,7 +108,7 @@ def test_initializers_are_seeded():
 
 @pytest.mark.claim("lem-init-moments")
 def test_second_moments_of_a_random_layer():
-    """For W (m x n, m != n) with i.i.d. centred entries of variance v, E||Wh||^2 = m v ||h||^2 and E||W^T g||^2 = n v ||g||^2 (Monte Carlo, 4 s.e.); the fan-swapped formulas are rejected."""
+    r"""For $W$ ($m\times n$, $m \ne n$) with i.i.d. centred entries of variance $v$, $\E\norm{Wh}^2 = mv\norm{h}^2$ and $\E\norm{W^\top g}^2 = nv\norm{g}^2$ (Monte Carlo, 4 s.e.); the fan-swapped formulas are rejected."""
     rng = np.random.default_rng(2)
     m, n, trials = 20, 50, 5000
     h, g = rng.standard_normal(n), rng.standard_normal(m)
@@ -124,7 +124,7 @@ def test_second_moments_of_a_random_layer():
 
 @pytest.mark.claim("prop-init-glorot")
 def test_glorot_forward_backward_variances():
-    """In a linear layer with Glorot weights, E||Wx||^2/n_out = (2 n_in/(n_in+n_out)) ||x||^2/n_in and E||W^T g||^2/n_in = (2 n_out/(n_in+n_out)) ||g||^2/n_out; the swapped factors are rejected."""
+    r"""In a linear layer with Glorot weights, $\E\norm{Wx}^2/n_{\mathrm{out}} = \frac{2n_{\mathrm{in}}}{n_{\mathrm{in}} + n_{\mathrm{out}}}\norm{x}^2/n_{\mathrm{in}}$ and $\E\norm{W^\top g}^2/n_{\mathrm{in}} = \frac{2n_{\mathrm{out}}}{n_{\mathrm{in}} + n_{\mathrm{out}}}\norm{g}^2/n_{\mathrm{out}}$; the swapped factors are rejected."""
     rng = np.random.default_rng(1)
     n_in, n_out, trials = 30, 90, 4000
     x, g = rng.standard_normal(n_in), rng.standard_normal(n_out)
@@ -259,7 +259,7 @@ def _iterate(V, q1, sigma_w2, sigma_b2, L):
 
 @pytest.mark.claim("thm-init-length-map")
 def test_length_map_predicts_wide_networks():
-    """In 60 independent tanh networks of width 400, the mean of ||z_l||^2/n at layers 1..6 matches the length map iterated by adaptive quadrature within 4 standard errors, and a length map without the bias or with phi(q z) is rejected."""
+    r"""In 60 independent tanh networks of width 400, the mean of $\norm{z_l}^2/n$ at layers 1 to 6 matches the length map iterated by adaptive quadrature within 4 standard errors, and a length map without the bias or with $\phi(qz)$ is rejected."""
     sigma_w2, sigma_b2, n, L, N = 1.8, 0.3, 400, 6, 60
     x = np.random.default_rng(3).standard_normal((1, n))
     x *= np.sqrt(3.0 * n) / np.linalg.norm(x)  # ||x||^2 / n = 3
@@ -293,7 +293,7 @@ def _wrong_chi1_unscaled(sigma_w2, sigma_b2):
 @pytest.mark.claim("thm-init-chi1")
 @pytest.mark.parametrize("sigma_w2, sigma_b2", [(0.8, 0.05), (1.5, 0.1), (3.0, 0.3)])
 def test_correlation_map_slope_is_chi1(sigma_w2, sigma_b2):
-    """C(1) = 1 at the fixed point, the one-sided derivative of the correlation map at c = 1 equals chi1 (rel. 1e-5, wrong chi1 formulas rejected), and C is convex increasing on [0, 1]."""
+    r"""$C(1) = 1$ at the fixed point, the one-sided derivative of the correlation map at $c = 1$ equals $\chi_1$ (rel. 1e-5, wrong $\chi_1$ formulas rejected), and $C$ is convex increasing on $[0, 1]$."""
     q = init.fixed_point_q(sigma_w2, sigma_b2, "tanh")
     assert init.correlation_map(1.0, q, sigma_w2, sigma_b2, "tanh") == pytest.approx(1.0, abs=1e-10)
     h = 1e-4
@@ -333,7 +333,7 @@ def _wrong_relu_depth_scale_ignores_zero_fixed_point(sigma_w2, sigma_b2):
 
 @pytest.mark.claim("cor-init-relu-critical")
 def test_relu_criticality():
-    """For ReLU, chi1 = sigma_w^2/2 wherever a fixed point exists (for every sigma_b^2), chi1 is refused without a fixed point, and the only critical point is (2, 0); a critical line at sigma_w^2 = 2 for sigma_b^2 > 0 is rejected."""
+    r"""For ReLU, $\chi_1 = \sigma_w^2/2$ wherever a fixed point exists (for every $\sigma_b^2$), $\chi_1$ is refused without a fixed point, and the only critical point is $(2, 0)$; a critical line at $\sigma_w^2 = 2$ for $\sigma_b^2 > 0$ is rejected."""
     assert init.chi1(2, 0, "relu") == 1.0
     assert init.chi1(1.5, 0.3, "relu") == 0.75
     assert init.chi1(1.0, 0.1, "relu") == 0.5
@@ -360,7 +360,7 @@ def test_relu_criticality():
 
 @pytest.mark.claim("prop-init-relu-zero-bias")
 def test_relu_zero_bias_correlations_do_not_depend_on_sigma_w2():
-    """In zero-bias ReLU networks the layer-by-layer correlations of two inputs are the same for sigma_w^2 = 1 and 2 (same draws, to 1e-12) and follow the critical arc-cosine map, so depth_scale refuses q* = 0; the old depth scale 1/log 2 (geometric rate 2^-l) is rejected."""
+    r"""In zero-bias ReLU networks the layer-by-layer correlations of two inputs are the same for $\sigma_w^2 = 1$ and 2 (same draws, to 1e-12) and follow the critical arc-cosine map, so `depth_scale` refuses $q^* = 0$; the old depth scale $1/\log 2$ (geometric rate $2^{-l}$) is rejected."""
     with pytest.raises(ValueError, match="q\\* = 0"):
         init.depth_scale(1.0, 0.0, "relu")
     with pytest.raises(ValueError, match="q\\* = 0"):
@@ -420,7 +420,7 @@ def _wrong_length_slope_missing_half(q, sigma_w2, sigma_b2):
 @pytest.mark.claim("prop-init-xi-q")
 @pytest.mark.parametrize("sigma_w2, sigma_b2", [(0.8, 0.05), (1.4, 0.2), (2.5, 0.05)])
 def test_length_map_slope_and_xi_q(sigma_w2, sigma_b2):
-    """V'(q*) matches central differences of an independently integrated length map (rel. 1e-6), the iterates approach q* at that rate, V'(q*) < chi1 so xi_q < xi_c in the ordered phase, and V'(q*) = chi1 or a missing 1/2 is rejected."""
+    r"""$V'(q^*)$ matches central differences of an independently integrated length map (rel. 1e-6), the iterates approach $q^*$ at that rate, $V'(q^*) < \chi_1$ so $\xi_q < \xi_c$ in the ordered phase, and $V'(q^*) = \chi_1$ or a missing $1/2$ is rejected."""
     q = init.fixed_point_q(sigma_w2, sigma_b2, "tanh")
     ref = _V_slope_ref(q, sigma_w2, sigma_b2)
 
@@ -477,7 +477,7 @@ def _wrong_growth_from_xi_q(sigma_w2, sigma_b2):
 @pytest.mark.claim("prop-init-chi1-growth")
 @pytest.mark.parametrize("sigma_w2, N", [(0.8, 12), (3.5, 24)])
 def test_forward_and_backward_growth_is_chi1(sigma_w2, N):
-    """In 12 (ordered) or 24 (chaotic) independent tanh networks of width 200 and depth 16, the mean per-layer growth of squared tangent norms (forward) and of backpropagated squared gradient norms (same weights) matches chi1 within 4 standard errors; sqrt(chi1), V'(q*) and the xi_c-based chaotic rate are rejected."""
+    r"""In 12 (ordered) or 24 (chaotic) independent tanh networks of width 200 and depth 16, the mean per-layer growth of squared tangent norms (forward) and of backpropagated squared gradient norms (same weights) matches $\chi_1$ within 4 standard errors; $\sqrt{\chi_1}$, $V'(q^*)$ and the $\xi_c$-based chaotic rate are rejected."""
     sigma_b2 = 0.05
     x = np.random.default_rng(2).standard_normal((1, 200))
     P = init.simulate(x, [200] * 16, sigma_w2=sigma_w2, sigma_b2=sigma_b2, phi="tanh", n_networks=N, tangent=True,
@@ -519,7 +519,7 @@ def _simulate_he_relu_fan_out(x, widths, n_networks, seed):
 
 @pytest.mark.claim("thm-init-he")
 def test_he_preserves_mean_squared_norm_unequal_widths():
-    """For He ReLU networks with unequal widths, the mean of ||h_L||^2/||x||^2 over 4000 networks equals n_L/n_0 within 4 standard errors; the fan-out scaling and the naive U[-1/sqrt n, 1/sqrt n] are rejected."""
+    r"""For He ReLU networks with unequal widths, the mean of $\norm{h_L}^2/\norm{x}^2$ over 4000 networks equals $n_L/n_0$ within 4 standard errors; the fan-out scaling and the naive $\Unif[-1/\sqrt{n}, 1/\sqrt{n}]$ are rejected."""
     widths, n0, N = [16, 96, 24, 64, 40], 32, 4000
     x = np.random.default_rng(5).standard_normal((1, n0))
     he = init.simulate(x, widths, sigma_w2=2.0, phi="relu", n_networks=N, seed=6)
@@ -541,7 +541,7 @@ def _variance_and_se(logs):
 @pytest.mark.claim("thm-init-hanin")
 @pytest.mark.parametrize("n, L, N", [(16, 8, 20000), (24, 6, 16000)])
 def test_log_norm_variance_is_exact_finite_width_value(n, L, N):
-    """The variance of log(||h_L||^2/||h_0||^2) over independent He ReLU networks matches sum_l v(n_l) within 4 standard errors (s.e. < 1.35%, so a 10% error is > 7.4 s.e.); a 10% error and the first-order 5L/n are rejected."""
+    r"""The variance of $\log(\norm{h_L}^2/\norm{h_0}^2)$ over independent He ReLU networks matches $\sum_l v(n_l)$ within 4 standard errors (s.e. below 1.35%, so a 10% error is more than 7.4 s.e.); a 10% error and the first-order $5L/n$ are rejected."""
     x = np.random.default_rng(n).standard_normal((1, n))
     P = init.simulate(x, [n] * L, sigma_w2=2.0, phi="relu", n_networks=N, seed=L)
     with np.errstate(divide="ignore"):
@@ -614,7 +614,7 @@ def _wrong_m2_missing_cross_term(n, L):
 
 @pytest.mark.claim("prop-init-linear-spectrum")
 def test_linear_jacobian_spectrum():
-    """For products of L Gaussian N(0, 1/n) matrices the Monte Carlo means of tr(A)/n and tr(A^2)/n (A = J^T J) match 1 and the exact recursion within 4 s.e., the infinite-width L + 1 and a recursion without the cross term are rejected, and orthogonal weights give singular values 1."""
+    r"""For products of $L$ Gaussian $\Normal(0, 1/n)$ matrices the Monte Carlo means of $\tr(A)/n$ and $\tr(A^2)/n$ ($A = J^\top J$) match 1 and the exact recursion within 4 s.e., the infinite-width $L + 1$ and a recursion without the cross term are rejected, and orthogonal weights give singular values 1."""
     n, L, N = 8, 4, 20000
     rng = np.random.default_rng(0)
     J = np.broadcast_to(np.eye(n), (N, n, n)).copy()

@@ -59,7 +59,7 @@ def _matches_quadrature(kernel_fn, X) -> bool:
 
 @pytest.mark.claim("thm-gp-relu-kernel")
 def test_relu_kernel_matches_quadrature():
-    """The closed form of the one-unit ReLU kernel equals adaptive quadrature over the angle of w to 1e-7 ||x|| ||y||.
+    r"""The closed form of the one-unit ReLU kernel equals adaptive quadrature over the angle of $w$ to $10^{-7}\norm{x}\norm{y}$.
 
     Negative controls: the kernel without the sin term and Cho–Saul's k1 without the factor 1/2 fail.
     """
@@ -144,7 +144,7 @@ def _mse_matches(sq_errors, predicted, groups=20) -> bool:
 
 @pytest.mark.claim("thm-gp-random-features")
 def test_random_feature_mean_squared_error_is_exact():
-    """E||K_N - K||_F^2 equals sum_ij v(x_i, x_j) / N at N = 64 (4000 draws, within 4 s.e. of 20 groups).
+    r"""$\E\norm{K_N - K}_F^2$ equals $\sum_{ij} v(x_i, x_j)/N$ at $N = 64$ (4000 draws, within 4 s.e. of 20 groups).
 
     v comes from Cho and Saul's order-2 arc-cosine kernel, an independent closed form (its diagonal 3||x||^4/2
     is checked against the Gaussian fourth moment). Negative control: forgetting to subtract k^2 in v is rejected.
@@ -343,7 +343,7 @@ def _posterior_matches(fn, problem, noise) -> bool:
 
 @pytest.mark.claim("prop-gp-posterior")
 def test_gp_posterior_matches_joint_precision_conditioning():
-    """Mean and covariance of gp_posterior equal Gaussian conditioning via the joint precision matrix to 1e-8.
+    """Mean and covariance of `gp_posterior` equal Gaussian conditioning via the joint precision matrix to 1e-8.
 
     Negative control: a covariance that inverts K_XX instead of K_XX + noise I is rejected.
     """
@@ -368,7 +368,7 @@ def _wrong_ridge_scaled_by_n(Kxx, y, Ksx, ridge):
 
 @pytest.mark.claim("cor-gp-krr-mean")
 def test_kernel_ridge_equals_gp_posterior_mean():
-    """Kernel ridge regression with ridge sigma^2 equals the GP posterior mean with noise sigma^2 (an identity, to 1e-10).
+    r"""Kernel ridge regression with ridge $\sigma^2$ equals the GP posterior mean with noise $\sigma^2$ (an identity, to 1e-10).
 
     Negative control: ridge regression whose penalty is scaled by n (a common convention mix-up) differs.
     """
@@ -386,7 +386,7 @@ def _objective(G, alpha, idx, y, lam):
 
 @pytest.mark.claim("thm-gp-representer", "prop-gp-krr")
 def test_representer_minimizer_cannot_be_improved_by_other_centres():
-    """Adding kernel functions centred off the data never lowers the regularized risk below the solution (K + lam I)^{-1} y.
+    r"""Adding kernel functions centred off the data never lowers the regularized risk below the solution $(K + \lambda I)^{-1}y$.
 
     Over span{k(., z_j)} for 6 data points and 6 extra centres the exact minimizer puts zero weight on
     the function's component orthogonal to the data span and attains the representer value to 1e-9.

@@ -53,7 +53,7 @@ def _wrong_risk_without_noise(f):
 
 @pytest.mark.claim("prop-lp-regression-function")
 def test_risk_is_bayes_risk_plus_squared_distance_to_regression_function():
-    """For predictors f, the risk equals σ² + E(f − f*)², measured by Monte Carlo on noisy labels within 4 s.e."""
+    r"""For predictors $f$, the risk equals $\sigma^2 + \E(f - f^*)^2$, measured by Monte Carlo on noisy labels within 4 s.e."""
     rng = np.random.default_rng(12)
     x = rng.uniform(-1, 1, 400_000)
     y = data.default_target(x) + 0.3 * rng.standard_normal(x.size)
@@ -82,7 +82,7 @@ def _wrong_threshold_risk_missing_factor(thresholds, flip):
 
 @pytest.mark.claim("thm-lp-bayes-classifier")
 def test_threshold_risk_formula_matches_monte_carlo():
-    """The risk ρ + (1 − 2ρ)|θ − 1/2| of each threshold classifier, given by the Bayes-classifier identity, agrees with Monte Carlo within 4 s.e."""
+    r"""The risk $\rho + (1 - 2\rho)\abs{\theta - 1/2}$ of each threshold classifier, given by the Bayes-classifier identity, agrees with Monte Carlo within 4 s.e."""
     thetas, flip = np.linspace(0, 1, 11), 0.2
     x, y = data.threshold_classification(200_000, flip=flip, seed=3)
     errors = (x[:, None] >= thetas[None, :]) != y[:, None]
@@ -132,7 +132,7 @@ def test_uniform_deviation_is_the_supremum_over_the_whole_class():
 
 @pytest.mark.claim("prop-lp-finite-class")
 def test_finite_class_deviation_bound_holds_with_probability_one_minus_delta():
-    """The uniform deviation exceeds the Hoeffding–union bound in at most a fraction δ of samples, and the bound is near tight for one classifier."""
+    r"""The uniform deviation exceeds the Hoeffding–union bound in at most a fraction $\delta$ of samples, and the bound is near tight for one classifier."""
     delta = 0.05
     # the chapter's class: 21 thresholds, n = 200
     thetas, n = np.linspace(0, 1, 21), 200
@@ -177,7 +177,7 @@ def _mean_estimator_replicates(n_rep=200, n=5, sigma=1.0, trials=20, seed=21):
 
 @pytest.mark.claim("thm-lp-bias-variance")
 def test_mean_estimator_terms_and_risk_match_closed_forms():
-    """For the sample mean, bias² = Var f*(X), variance = (Var f*(X) + σ²)/n and the fresh-label risk = their sum + σ², each within 4 s.e."""
+    r"""For the sample mean, $\mathrm{bias}^2 = \Var f^*(X)$, $\mathrm{variance} = (\Var f^*(X) + \sigma^2)/n$ and the fresh-label risk is their sum $+\,\sigma^2$, each within 4 s.e."""
     n, sigma, trials = 5, 1.0, 20
     reps = _mean_estimator_replicates(n=n, sigma=sigma, trials=trials)
     bias2 = [r.bias2 for r in reps]
@@ -235,7 +235,7 @@ def _wrong_ridge_lambda_not_scaled_by_n(Phi, y, lam):
 
 @pytest.mark.claim("prop-lp-ridge")
 def test_ridge_matches_scikit_learn_and_zeroes_the_finite_difference_gradient():
-    """The ridge estimator equals scikit-learn's Ridge(alpha = nλ) and zeroes a finite-difference gradient of the objective."""
+    r"""The ridge estimator equals scikit-learn's `Ridge` with `alpha` $= n\lambda$ and zeroes a finite-difference gradient of the objective."""
     rng = np.random.default_rng(3)
     n, lam = 30, 0.07
     Phi, y = rng.standard_normal((n, 6)), rng.standard_normal(n)
@@ -261,7 +261,7 @@ def _wrong_variance_shrink_not_squared(Phi, sigma, lams):
 
 @pytest.mark.claim("thm-lp-ridge-bias-variance")
 def test_fixed_design_ridge_formulas_match_monte_carlo():
-    """Bias² and variance of ridge in the fixed-design model equal their closed forms within 4 s.e. of independent replicates."""
+    r"""$\mathrm{Bias}^2$ and variance of ridge in the fixed-design model equal their closed forms within 4 s.e. of independent replicates."""
     rng = np.random.default_rng(4)
     n, p, sigma = 40, 10, 0.5
     Phi = rng.standard_normal((n, p))
@@ -284,7 +284,7 @@ def test_fixed_design_ridge_formulas_match_monte_carlo():
 
 @pytest.mark.claim("thm-lp-ridge-bias-variance")
 def test_ridge_bias_increases_and_variance_decreases_in_lambda():
-    """In the fixed-design model, bias² is non-decreasing and variance non-increasing in λ; at λ = 0 variance is σ²r/n."""
+    r"""In the fixed-design model, $\mathrm{bias}^2$ is non-decreasing and variance non-increasing in $\lambda$; at $\lambda = 0$ variance is $\sigma^2 r/n$."""
     rng = np.random.default_rng(5)
     Phi, w_star = rng.standard_normal((30, 8)), rng.standard_normal(8)
     lams = np.geomspace(1e-4, 1e2, 60)
@@ -337,7 +337,7 @@ def _in_unit_interval_and_non_decreasing(G):
 
 @pytest.mark.claim("prop-lp-gd-filter")
 def test_filter_factors_lie_in_unit_interval_and_increase_only_for_small_steps():
-    """For η ≤ n/(2s₁²) every filter factor lies in [0, 1] and is non-decreasing in t; for n/(2s₁²) < η < n/s₁² some factor exceeds 1."""
+    r"""For $\eta \le n/(2s_1^2)$ every filter factor lies in $[0, 1]$ and is non-decreasing in $t$; for $n/(2s_1^2) < \eta < n/s_1^2$ some factor exceeds 1."""
     rng = np.random.default_rng(10)
     Phi = rng.standard_normal((25, 6))
     n, s1 = 25, np.linalg.norm(Phi, 2)
@@ -352,7 +352,7 @@ def test_filter_factors_lie_in_unit_interval_and_increase_only_for_small_steps()
 
 @pytest.mark.claim("prop-lp-gd-filter")
 def test_gradient_descent_converges_to_least_squares():
-    """With a step 0.9 n/s₁² (above n/(2s₁²)), gradient descent tends to the least-squares solution; at 1.05 n/s₁² it diverges."""
+    r"""With a step $0.9\,n/s_1^2$ (above $n/(2s_1^2)$), gradient descent tends to the least-squares solution; at $1.05\,n/s_1^2$ it diverges."""
     rng = np.random.default_rng(7)
     Phi, y = rng.standard_normal((25, 4)), rng.standard_normal(25)
     lr = 0.9 * 25 / np.linalg.norm(Phi, 2) ** 2
@@ -375,7 +375,7 @@ def _exact_factor_bounds(k_max=64, t_max=40):
 
 @pytest.mark.claim("prop-lp-filter-ridge")
 def test_filter_ridge_two_sided_bound_in_exact_arithmetic():
-    """u/(1+u) ≤ 1 − (1−a)ᵗ ≤ 2u/(1+u) exactly for a ∈ (0, 1], u = at; both constants are attained or approached."""
+    r"""$u/(1+u) \le 1 - (1-a)^t \le 2u/(1+u)$ exactly for $a \in (0, 1]$, $u = at$; both constants are attained or approached."""
     rows = _exact_factor_bounds()
     assert all(u / (1 + u) <= g <= 2 * u / (1 + u) for _, _, g, u in rows)
     upper_ratio = max(g / (2 * u / (1 + u)) for _, _, g, u in rows)
@@ -402,7 +402,7 @@ def _gd_fixed_design_by_iteration(Phi, w_star, sigma, lr, t):
 
 @pytest.mark.claim("prop-lp-filter-ridge")
 def test_early_stopping_risk_is_at_most_four_times_ridge_and_tight():
-    """Fixed design: GD at t has bias² ≤ ridge bias² and variance ≤ 4 × ridge variance at λ = 1/(2ηt); the 4 is attained."""
+    r"""Fixed design: GD at $t$ has $\mathrm{bias}^2 \le$ ridge $\mathrm{bias}^2$ and variance $\le 4\times$ ridge variance at $\lambda = 1/(2\eta t)$; the 4 is attained."""
     rng = np.random.default_rng(11)
     n, p, sigma = 30, 8, 0.5
     Phi, w_star = rng.standard_normal((n, p)), rng.standard_normal(p)
@@ -459,7 +459,7 @@ def _wrong_excess_unweighted(score, eta, nodes=2000):
 
 @pytest.mark.claim("thm-lp-bayes-classifier")
 def test_excess_classification_risk_formula_matches_monte_carlo():
-    """R(sign f) − R* = E|2η − 1| 1{sign f ≠ h*}: Monte Carlo 0-1 risks minus the Bayes risk agree within 4 s.e."""
+    r"""$R(\sign f) - R^* = \E\big[\abs{2\eta - 1}\,\indic\{\sign f \ne h^*\}\big]$: Monte Carlo 0-1 risks minus the Bayes risk agree within 4 s.e."""
     x, y = data.binary_classification_1d(400_000, eta=_eta, seed=14)
     t = -1 + (2 * np.arange(200_000) + 1) / 200_000
     bayes_risk = np.mean(np.minimum(_eta(t), 1 - _eta(t)))  # R* = E min(eta, 1 - eta)
@@ -484,7 +484,7 @@ def _perceptron_conditional_risk(eta, alpha):
 
 @pytest.mark.claim("prop-lp-calibration")
 def test_surrogate_minimizers_have_the_sign_of_the_bayes_classifier():
-    """Numerical minimizers of the logistic and hinge conditional risks equal the closed forms and have the sign of 2η − 1."""
+    r"""Numerical minimizers of the logistic and hinge conditional risks equal the closed forms and have the sign of $2\eta - 1$."""
     etas = np.array([0.02, 0.1, 0.3, 0.45, 0.55, 0.7, 0.9, 0.98])
     for loss in ("logistic", "hinge"):
         closed = learning.surrogate_minimizer(loss, etas)
@@ -504,7 +504,7 @@ def test_surrogate_minimizers_have_the_sign_of_the_bayes_classifier():
 
 @pytest.mark.claim("thm-lp-comparison")
 def test_comparison_inequalities_hold_pointwise_and_are_tight():
-    """|2η−1|·1{wrong sign} ≤ C_η(α) − C*_η (hinge) and (2η−1)²/2·1{wrong sign} ≤ C_η(α) − C*_η (logistic), with ratios near 1."""
+    r"""$\abs{2\eta - 1}\,\indic\{\text{wrong sign}\} \le C_\eta(\alpha) - C^*_\eta$ (hinge) and $\frac{(2\eta - 1)^2}{2}\indic\{\text{wrong sign}\} \le C_\eta(\alpha) - C^*_\eta$ (logistic), with ratios near 1."""
     etas = np.linspace(0.001, 0.999, 999)[:, None]
     alphas = np.concatenate([-np.geomspace(1e-6, 10, 200), np.geomspace(1e-6, 10, 200)])[None, :]
     wrong = np.sign(alphas) != np.sign(2 * etas - 1)

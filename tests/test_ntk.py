@@ -96,7 +96,7 @@ def test_two_layer_terms_match_quadrature():
 
 @pytest.mark.claim("thm-ntk-two-layer")
 def test_serial_dense_relu_dense_equals_closed_form():
-    """The kernel_fn of serial(Dense, Relu, Dense) equals the two-layer closed form to 1e-12, and the reversed composition does not."""
+    """The `kernel_fn` of `serial(Dense, Relu, Dense)` equals the two-layer closed form to 1e-12, and the reversed composition does not."""
     rng = np.random.default_rng(0)
     Xa, Ya = rng.standard_normal((7, 4)), rng.standard_normal((5, 4))
     layers = (ntk.Dense(64, W_std=2.0), ntk.Relu(), ntk.Dense(1))
@@ -174,7 +174,7 @@ def test_empirical_ntk_matches_finite_differences_and_module_input():
 
 @pytest.mark.claim("thm-ntk-flow")
 def test_linearized_model_gd_equals_function_space_gd_and_flow_matches_expm():
-    """GD on the linearized model in parameter space gives exactly the function-space iteration f_k = f0 + (I - (I - lr Theta)^k)(y - f0) on train and test points, and the flow equals scipy's expm formula; the flow missing lr does not."""
+    r"""GD on the linearized model in parameter space gives exactly the function-space iteration $f_k = f_0 + (I - (I - \mathrm{lr}\,\Theta)^k)(y - f_0)$ on train and test points, and the flow equals scipy's `expm` formula; the flow missing $\mathrm{lr}$ does not."""
     init_fn, apply_fn, _ = _two_layer(64)
     _, p0 = init_fn(D, seed=0)
     f_lin = ntk.linearize(apply_fn, p0)
@@ -242,7 +242,7 @@ def test_weight_and_kernel_changes_shrink_with_width():
 
 @pytest.mark.claim("thm-ntk-linear")
 def test_trained_network_approaches_linearized_and_kernel_predictions():
-    """With lr lambda_max < 2, the RMS gap on train and test points between the trained network and its linearized model, and between it and the infinite-width NTK prediction, shrinks with width (mean per-seed slopes below -0.35 and -0.2); the NNGP-kernel prediction's gap does not shrink."""
+    r"""With $\mathrm{lr}\,\lambda_{\max} < 2$, the RMS gap on train and test points between the trained network and its linearized model, and between it and the infinite-width NTK prediction, shrinks with width (mean per-seed slopes below $-0.35$ and $-0.2$); the NNGP-kernel prediction's gap does not shrink."""
     Xt = np.c_[np.cos(ANGLES + 0.13), np.sin(ANGLES + 0.13)]
     Xall = np.r_[X, Xt]
     K = ntk.relu_ntk_two_layer(X)
@@ -286,7 +286,7 @@ def _du_network(m, seed):
 
 @pytest.mark.claim("thm-ntk-du")
 def test_du_convergence_bound_and_pl_along_training():
-    """In Du et al.'s setting (readouts +-1 fixed) at width 2048, L_k <= (1 - lr lambda_0/2)^k L_0 for all k with lambda_0 = lambda_min(H_inf), the bound's exponent is within a factor 3-5 of the late decay rate, and the PL ratio (1/2)|grad L|^2/L stays >= lambda_0/2 with its minimum within [0.9, 1.2] times lambda_min(H(0)); a rate (1 - 3 lr lambda_0)^k is violated."""
+    r"""In Du et al.'s setting (readouts $\pm 1$ fixed) at width 2048, $L_k \le (1 - \mathrm{lr}\,\lambda_0/2)^k L_0$ for all $k$ with $\lambda_0 = \lambda_{\min}(H^\infty)$, the bound's exponent is within a factor 3 to 5 of the late decay rate, and the PL ratio $\frac12\norm{\nabla L}^2/L$ stays $\ge \lambda_0/2$ with its minimum within $[0.9, 1.2]$ times $\lambda_{\min}(H(0))$; a rate $(1 - 3\,\mathrm{lr}\,\lambda_0)^k$ is violated."""
     H = ntk.relu_ntk_two_layer(X) - ntk.relu_nngp_two_layer(X)          # hidden-weight part H_inf
     lam0 = np.linalg.eigvalsh(H).min()
     lr = 1.0 / np.linalg.eigvalsh(H).max()
@@ -339,7 +339,7 @@ def test_bad_arguments_raise_naming_the_argument(call, name, exc):
 
 @pytest.mark.claim("lem-ntk-pl")
 def test_pl_inequality_is_tight_at_bottom_eigenvector():
-    """(1/2)|grad L|^2 >= lambda_min(Theta) L at random parameters, with equality when the residual is the bottom eigenvector of the empirical NTK; the constant 2 lambda_min is violated there."""
+    r"""$\frac12\norm{\nabla L}^2 \ge \lambda_{\min}(\Theta)\,L$ at random parameters, with equality when the residual is the bottom eigenvector of the empirical NTK; the constant $2\lambda_{\min}$ is violated there."""
     init_fn, apply_fn, _ = _two_layer(256)
     Xt = torch.as_tensor(X)
     for seed in range(3):

@@ -314,7 +314,7 @@ def _gd_convex_instances(K: int, lr_factor: float = 1.0, excess_factor: float = 
 @pytest.mark.claim("thm-gm-convex")
 @pytest.mark.parametrize("K", [10, 200])
 def test_convex_bound_is_nearly_attained(K):
-    """GD's gap obeys L||x0 - x*||^2/(2k) on an eigenvalue at L/(2K+1) and on the Huber function, with tightness ratios (about 1/(2e) and 1/2) equal to their closed forms."""
+    r"""GD's gap obeys $L\norm{x_0 - x^*}^2/(2k)$ on an eigenvalue at $L/(2K+1)$ and on the Huber function, with tightness ratios (about $1/(2e)$ and $1/2$) equal to their closed forms."""
     for gaps, L, r0, expected in _gd_convex_instances(K):
         assert _gd_convex_check(gaps, L, r0, expected)
 
@@ -351,7 +351,7 @@ def test_convex_rate_slope_on_power_law_quadratic():
 
 @pytest.mark.claim("lem-gm-descent")
 def test_descent_lemma():
-    """With step 1/L each GD step decreases f by at least ||grad f||^2/(2L), with equality on a quadratic along the top eigenvector."""
+    r"""With step $1/L$ each GD step decreases $f$ by at least $\norm{\nabla f}^2/(2L)$, with equality on a quadratic along the top eigenvector."""
     prob = _logistic_problem(5, n=60, d=8)
     X = optim.run(optim.gd(lr=1 / prob.L), prob.grad, np.zeros(8), 50)
     f, g = prob.value(X), prob.grad(X)
@@ -367,7 +367,7 @@ def test_descent_lemma():
 
 @pytest.mark.claim("thm-gm-smooth")
 def test_stationarity_rate():
-    """The smallest squared gradient of GD with step 1/L is at most 2L(f(x_0) - f*)/k; on a one-step instance the bound is attained."""
+    """The smallest squared gradient of GD with step $1/L$ is at most $2L(f(x_0) - f^*)/k$; on a one-step instance the bound is attained."""
     prob = _logistic_problem(6, n=60, d=8)
     X = optim.run(optim.gd(lr=1 / prob.L), prob.grad, np.zeros(8), 300)
     g2 = np.minimum.accumulate(np.sum(prob.grad(X) ** 2, axis=1))
@@ -405,7 +405,7 @@ def _pl_gaps(kappa: float, lr_factor: float = 1.0, excess_factor: float = 1.0) -
 @pytest.mark.claim("thm-gm-pl")
 @pytest.mark.parametrize("kappa", [10.0, 100.0])
 def test_linear_rate_gd_nearly_attained(kappa):
-    """GD with step 1/L obeys f(x_k) - f* <= (1 - mu/L)^k (f(x_0) - f*), attained to first order at k = 1 (tightness 1 - mu/L)."""
+    r"""GD with step $1/L$ obeys $f(x_k) - f^* \le (1 - \mu/L)^k(f(x_0) - f^*)$, attained to first order at $k = 1$ (tightness $1 - \mu/L$)."""
     assert _pl_check(_pl_gaps(kappa), L_SMOOTH / kappa, L_SMOOTH)
     # and the per-step contraction on a random strongly convex quadratic
     prob = problems.random_quadratic(np.geomspace(1.0 / kappa, 1.0, 20), seed=1)
@@ -424,7 +424,7 @@ def test_pl_check_rejects_wrong_variants():
 
 @pytest.mark.claim("prop-gm-ls-pl")
 def test_pl_overparameterized_least_squares():
-    """Overparameterized least squares is PL with mu = lambda_min(Phi Phi^T), with equality along an eigenvector, not strongly convex, and GD contracts by 1 - mu/L."""
+    r"""Overparameterized least squares is PL with $\mu = \lambda_{\min}(\Phi\Phi^\top)$, with equality along an eigenvector, not strongly convex, and GD contracts by $1 - \mu/L$."""
     rng = np.random.default_rng(2)
     n, d = 20, 60
     Phi = rng.standard_normal((n, d)) / np.sqrt(d)
@@ -447,7 +447,7 @@ def test_pl_overparameterized_least_squares():
 
 @pytest.mark.claim("lem-gm-strong-pl")
 def test_strong_convexity_implies_pl():
-    """A mu-strongly convex quadratic satisfies PL with the same mu, with equality along the eigenvector of mu; 2 mu fails."""
+    r"""A $\mu$-strongly convex quadratic satisfies PL with the same $\mu$, with equality along the eigenvector of $\mu$; $2\mu$ fails."""
     rng = np.random.default_rng(8)
     quad = problems.random_quadratic(np.geomspace(0.05, 2.0, 6), seed=8)
     P = rng.standard_normal((200, 6)) * 3
@@ -505,7 +505,7 @@ def _nesterov_check(opt: optim.Optimizer, excess_factor: float = 1.0) -> bool:
 
 @pytest.mark.claim("thm-gm-nesterov")
 def test_nesterov_convex_bound_on_near_worst_quadratic():
-    """Nesterov's method obeys f(x_k) - f* <= 2L||x0 - x*||^2/(k+1)^2 with the worst-case tightness ratio (about 0.33 at k = 100) matching exact rational arithmetic."""
+    r"""Nesterov's method obeys $f(x_k) - f^* \le 2L\norm{x_0 - x^*}^2/(k+1)^2$ with the worst-case tightness ratio (about 0.33 at $k = 100$) matching exact rational arithmetic."""
     assert _nesterov_check(optim.nesterov(lr=1 / L_SMOOTH, momentum="convex"))
 
 
@@ -570,7 +570,7 @@ def _strong_gaps(kappa: int, opt_factory=None, excess_factor: float = 1.0) -> np
 @pytest.mark.claim("thm-gm-nesterov-strong")
 @pytest.mark.parametrize("kappa", [100, 2500])
 def test_nesterov_strongly_convex_rate(kappa):
-    """Nesterov with constant momentum obeys the (1 - sqrt(mu/L))^k bound with its largest tightness ratio (about 0.7) equal to exact rational arithmetic, and beats GD on a random quadratic."""
+    r"""Nesterov with constant momentum obeys the $(1 - \sqrt{\mu/L})^k$ bound with its largest tightness ratio (about 0.7) equal to exact rational arithmetic, and beats GD on a random quadratic."""
     assert _nesterov_strong_check(_strong_gaps(kappa), kappa, 1 - np.sqrt(1.0 / kappa))
     prob = problems.random_quadratic(np.geomspace(1.0 / kappa, 1.0, 30), seed=2)
     beta = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
@@ -628,7 +628,7 @@ def _heavy_ball_dist(kappa: float, along_top: bool, momentum=None, lookahead=Fal
 @pytest.mark.claim("thm-gm-heavy-ball")
 @pytest.mark.parametrize("kappa", [100.0, 1e4])
 def test_heavy_ball_bound_attained_along_top_eigenvector(kappa):
-    """Tuned heavy ball satisfies ||x_k - x*|| <= (1 + (1+rho)k) rho^k ||x_0 - x*|| on a random quadratic, with equality when x_0 - x* is the top eigenvector."""
+    r"""Tuned heavy ball satisfies $\norm{x_k - x^*} \le (1 + (1+\rho)k)\rho^k\norm{x_0 - x^*}$ on a random quadratic, with equality when $x_0 - x^*$ is the top eigenvector."""
     dist, rho = _heavy_ball_dist(kappa, along_top=True)
     assert _heavy_ball_check(dist, rho, tight=True)
     dist, rho = _heavy_ball_dist(kappa, along_top=False)
@@ -720,7 +720,7 @@ def _lower_bound_check(X: np.ndarray, prob: problems.Quadratic, krylov: np.ndarr
 
 @pytest.mark.claim("thm-gm-lower-bound")
 def test_lower_bound_on_worst_function():
-    """On Nesterov's worst function the iterates x_k of GD, heavy ball, Nesterov and CG have gap at least the exact Krylov minimum, which equals L/8 (1/(k+1) - 1/(m+1)); CG attains it and, at k = K, 3L||x*||^2/(32(K+1)^2) with ratio 8(K+1)^2/((2K+1)(4K+3))."""
+    r"""On Nesterov's worst function the iterates $x_k$ of GD, heavy ball, Nesterov and CG have gap at least the exact Krylov minimum, which equals $\frac{L}{8}\big(\frac{1}{k+1} - \frac{1}{m+1}\big)$; CG attains it and, at $k = K$, $3L\norm{x^*}^2/(32(K+1)^2)$ with ratio $8(K+1)^2/((2K+1)(4K+3))$."""
     K = 30
     m = 2 * K + 1
     prob = problems.nesterov_worst_function(L_SMOOTH, m)
@@ -755,7 +755,7 @@ def test_lower_bound_check_rejects_a_method_that_is_not_first_order():
 
 @pytest.mark.claim("thm-gm-sgd-strong")
 def test_sgd_decreasing_steps_rate():
-    """SGD with steps 2/(mu(k+k0)) on a noisy strongly convex quadratic: E||x_k - x*||^2 <= nu/(k+k0) and matches its exact recursion within 4 standard errors over independent chains, fitted slope about -1."""
+    r"""SGD with steps $2/(\mu(k+k_0))$ on a noisy strongly convex quadratic: $\E\norm{x_k - x^*}^2 \le \nu/(k+k_0)$ and matches its exact recursion within 4 standard errors over independent chains, fitted slope about $-1$."""
     prob = problems.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
     L, mu, s, d, chains = prob.L, prob.mu, 0.5, 5, 400
     k0 = 2 * L / mu
@@ -801,7 +801,7 @@ def _wrong_floor_small_step(etas, lam, s):
 
 @pytest.mark.claim("thm-gm-sgd-strong")
 def test_sgd_noise_floor_matches_closed_form():
-    """With a constant step, SGD's stationary gap matches (eta s^2/2) sum 1/(2 - eta lambda_i) within 4 standard errors over independent chains; the small-step formula is rejected."""
+    r"""With a constant step, SGD's stationary gap matches $\frac{\eta s^2}{2}\sum_i \frac{1}{2 - \eta\lambda_i}$ within 4 standard errors over independent chains; the small-step formula is rejected."""
     prob = problems.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
     s, chains = 1.0, 200
     lam = np.linalg.eigvalsh(prob.A)
@@ -822,7 +822,7 @@ def test_sgd_noise_floor_matches_closed_form():
 
 @pytest.mark.claim("thm-gm-sgd-convex")
 def test_sgd_convex_averaged_rate():
-    """Single-example SGD on logistic regression with step D/(G sqrt K) has E f(averaged iterate) - f* <= G D / sqrt(K), within 4 standard errors."""
+    r"""Single-example SGD on logistic regression with step $D/(G\sqrt{K})$ has $\E f(\bar x_K) - f^* \le GD/\sqrt{K}$ for the averaged iterate $\bar x_K$, within 4 standard errors."""
     prob = _logistic_problem(10, n=100, d=4)
     prob = problems.Logistic(prob.X, prob.y, lam=0.0)
     w_star = optim.run(optim.gd(lr=1 / prob.L), prob.grad, np.zeros(4), 50000)[-1]
@@ -879,7 +879,7 @@ def _sgd_convex_check(ratio: float, K: int) -> bool:
 
 @pytest.mark.claim("thm-gm-sgd-convex")
 def test_sgd_convex_bound_nearly_attained():
-    """On a Lipschitz Huber function the averaged iterate's gap is about 0.27 of G D/sqrt(K), equal to exact rational arithmetic; a doubled gap, a step 4x too small and a frozen learner are rejected."""
+    r"""On a Lipschitz Huber function the averaged iterate's gap is about 0.27 of $GD/\sqrt{K}$, equal to exact rational arithmetic; a doubled gap, a step 4 times too small and a frozen learner are rejected."""
     for K in (100, 400):
         assert _sgd_convex_check(_sgd_convex_ratio(K), K)
         assert not _sgd_convex_check(_sgd_convex_ratio(K, excess_factor=2.0), K)     # _wrong_doubled_excess
@@ -913,7 +913,7 @@ def _ghadimi_lan_measure(K: int, seed: int, chains: int = 100, s: float = 1.0, f
 
 @pytest.mark.claim("thm-gm-sgd-nonconvex")
 def test_nonconvex_sgd_stationarity_rate():
-    """On a smooth nonconvex function with noisy gradients, SGD's average E||grad f(x_k)||^2 is below 2L Delta/K + 2 sqrt(2 L Delta sigma^2/K), at about half of it, and decays like K^(-1/2)."""
+    r"""On a smooth nonconvex function with noisy gradients, SGD's average $\E\norm{\nabla f(x_k)}^2$ is below $2L\Delta/K + 2\sqrt{2L\Delta\sigma^2/K}$, at about half of it, and decays like $K^{-1/2}$."""
     means, ratios = [], []
     Ks = [100, 400, 1600]
     for i, K in enumerate(Ks):
@@ -939,7 +939,7 @@ def _quadratic_stationarity_exact(L, x0, s, eta, K):
 
 @pytest.mark.claim("thm-gm-sgd-nonconvex")
 def test_stationarity_bound_pinned_on_a_quadratic():
-    """On f = L||x||^2/2 (an L-smooth function where the expectation is exact) SGD's average squared gradient matches its closed form within 4 standard errors, at about half the Ghadimi-Lan bound; a doubled value is rejected."""
+    r"""On $f = L\norm{x}^2/2$ (an $L$-smooth function where the expectation is exact) SGD's average squared gradient matches its closed form within 4 standard errors, at about half the Ghadimi-Lan bound; a doubled value is rejected."""
     L, s, chains = 2.0, 1.0, 200
     x0 = np.full(10, 3.0)
     delta, sigma2 = L / 2 * np.sum(x0**2), s**2 * x0.size
@@ -977,7 +977,7 @@ def _averaging_exact(lam: np.ndarray, s: float, eta: float, K: int) -> float:
 
 @pytest.mark.claim("prop-gm-averaging")
 def test_polyak_ruppert_averaging():
-    """With a constant step, K (E f(xbar_K) - f*) of the averaged iterate matches its exact finite-K value within 4 standard errors and tends to (s^2/2) tr(A^-1) for both steps; the last iterate does not."""
+    r"""With a constant step, $K(\E f(\bar x_K) - f^*)$ of the averaged iterate matches its exact finite-$K$ value within 4 standard errors and tends to $\frac{s^2}{2}\tr(A^{-1})$ for both steps; the last iterate does not."""
     prob = problems.random_quadratic(np.linspace(0.2, 1.0, 5), seed=4)
     lam = np.linalg.eigvalsh(prob.A)
     s, chains, K = 1.0, 400, 2000
@@ -998,7 +998,7 @@ def test_polyak_ruppert_averaging():
 
 @pytest.mark.claim("prop-gm-stability")
 def test_stability_threshold():
-    """GD on a quadratic converges for eta slightly below 2/lambda_max and diverges slightly above."""
+    r"""GD on a quadratic converges for $\eta$ slightly below $2/\lambda_{\max}$ and diverges slightly above."""
     prob = problems.random_quadratic(np.linspace(0.1, 1.0, 8), seed=12)
     x0 = np.ones(8)
     below = optim.run(optim.gd(lr=1.95 / prob.L), prob.grad, x0, 2000)

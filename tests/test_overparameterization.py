@@ -154,20 +154,20 @@ def _ridgeless_check(formula, n, p, r2=1.0, sigma2=0.5, trials=1500):
 @pytest.mark.claim("thm-op-ridgeless")
 @pytest.mark.parametrize("n, p", RIDGELESS_CASES)
 def test_ridgeless_risk_matches_simulation_at_three_gammas(n, p):
-    """The exact finite-n ridgeless risk agrees with an independent simulation within 3 standard errors at gamma = 0.5, 0.8, 2."""
+    r"""The exact finite-$n$ ridgeless risk agrees with an independent simulation within 3 standard errors at $\gamma = 0.5, 0.8, 2$."""
     assert _ridgeless_check(generalization.ridgeless_risk, n, p)
 
 
 @pytest.mark.claim("thm-op-ridgeless")
 def test_ridgeless_check_rejects_wrong_formulas():
-    """The simulation check rejects sigma^2 gamma/(1-gamma)^2 below the threshold and the formula without sigma^2 above it."""
+    r"""The simulation check rejects $\sigma^2\gamma/(1-\gamma)^2$ below the threshold and the formula without $\sigma^2$ above it."""
     assert not _ridgeless_check(_wrong_squared_denominator, 50, 25)
     assert not _ridgeless_check(_wrong_missing_sigma2, 50, 100)
 
 
 @pytest.mark.claim("thm-op-ridgeless")
 def test_finite_n_risk_converges_to_the_asymptotic_formula():
-    """For p/n = gamma fixed, the exact risk tends to sigma^2 gamma/(1-gamma) or r^2(1-1/gamma) + sigma^2/(gamma-1)."""
+    r"""For $p/n = \gamma$ fixed, the exact risk tends to $\sigma^2\gamma/(1-\gamma)$ or $r^2(1 - 1/\gamma) + \sigma^2/(\gamma - 1)$."""
     for gamma in (0.25, 0.5, 0.9, 1.1, 2.0, 4.0):
         limit = 0.7 * (1 - 1 / gamma) + 0.3 / (gamma - 1) if gamma > 1 else 0.3 * gamma / (1 - gamma)
         assert op.ridgeless_risk(gamma, 0.7, 0.3) == pytest.approx(limit, rel=1e-14)
@@ -179,7 +179,7 @@ def test_finite_n_risk_converges_to_the_asymptotic_formula():
 
 @pytest.mark.claim("lem-op-inverse-wishart")
 def test_expected_trace_of_inverse_wishart_matches_scipy():
-    """E tr((X^T X)^{-1}) = p/(n - p - 1) for X with i.i.d. N(0,1) entries, against scipy's inverse-Wishart mean."""
+    r"""$\E\tr((X^\top X)^{-1}) = p/(n - p - 1)$ for $X$ with i.i.d. $\Normal(0,1)$ entries, against scipy's inverse-Wishart mean."""
     for n, p in [(10, 3), (30, 20), (50, 5)]:
         ref = np.trace(stats.invwishart(df=n, scale=np.eye(p)).mean())
         assert op.ridgeless_risk(p / n, 0.0, 1.0, n=n) == pytest.approx(ref, rel=1e-12)
@@ -235,7 +235,7 @@ def _ridge_bound_is_tight(bound, n=30, p=30, lam=0.2, sigma2=1.0):
 
 @pytest.mark.claim("prop-op-ridge-bounded")
 def test_ridge_variance_bound_is_attained_and_risk_stays_bounded_at_the_peak():
-    """The ridge risk bound r^2 + sigma^2 min(n,p)/(4 n lam) is attained in its variance term and holds at p = n."""
+    r"""The ridge risk bound $r^2 + \sigma^2\min(n,p)/(4n\lambda)$ is attained in its variance term and holds at $p = n$."""
     assert _ridge_bound_is_tight(_ridge_bound)
     assert not _ridge_bound_is_tight(_wrong_ridge_bound_missing_quarter)  # negative control
     est = op.simulate_linear_risk(40, 40, r2=1.0, sigma2=0.5, lam=0.05, n_trials=300, seed=1)
@@ -298,7 +298,7 @@ def test_dropout_sgd_converges_to_the_closed_form_minimizer():
 
 @pytest.mark.claim("prop-op-dropout")
 def test_expected_dropout_loss_by_enumerating_all_masks():
-    """The dropout loss averaged exactly over all 2^d masks equals the least-squares loss plus the diagonal penalty."""
+    """The dropout loss averaged exactly over all $2^d$ masks equals the least-squares loss plus the diagonal penalty."""
     rng = np.random.default_rng(5)
     n, d, q = 4, 5, 0.7
     X, y, w = rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal(d)
@@ -397,7 +397,7 @@ def test_batch_norm_backward_matches_autograd_with_eps():
 @pytest.mark.claim("thm-op-bn-scale")
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_batch_norm_scale_invariance_identities(seed):
-    """With batch norm after a linear layer with bias, L(aW) = L(W), <grad L, W> = 0 and grad L(aW) = grad L(W)/a to 1e-12."""
+    r"""With batch norm after a linear layer with bias, $L(aW) = L(W)$, $\inner{\nabla L}{W} = 0$ and $\nabla L(aW) = \nabla L(W)/a$ to 1e-12."""
     p = _bn_problem(seed)
     W, b, v, X, y = p["W"], p["b"], p["v"], p["X"], p["y"]
     L, g = _bn_loss_and_grad(W, b, v, X, y)
@@ -416,7 +416,7 @@ def test_batch_norm_scale_invariance_identities(seed):
 
 @pytest.mark.claim("thm-op-bn-scale")
 def test_scale_identity_check_rejects_bn_without_centring_and_with_eps():
-    """The scale-invariance check holds for batch norm and fails without mean subtraction or with eps = 1e-5."""
+    r"""The scale-invariance check holds for batch norm and fails without mean subtraction or with $\epsilon = 10^{-5}$."""
     assert _scale_identities_hold(op.batch_norm)
     assert not _scale_identities_hold(_wrong_bn_without_centring)
     assert not _scale_identities_hold(_wrong_bn_torch_default_eps)
@@ -496,7 +496,7 @@ def _wrong_penalty_tau(tau):
 
 @pytest.mark.claim("prop-op-noise-ridge")
 def test_gaussian_input_noise_adds_tau_squared_ridge_penalty():
-    """The loss averaged over Gaussian input noise of variance tau^2 equals least squares plus tau^2 ||w||^2 within 4 s.e."""
+    r"""The loss averaged over Gaussian input noise of variance $\tau^2$ equals least squares plus $\tau^2\norm{w}^2$ within 4 s.e."""
     assert _noise_check(lambda tau: tau**2)
     assert not _noise_check(_wrong_penalty_tau)  # negative control
 

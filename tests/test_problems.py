@@ -165,7 +165,7 @@ def test_noisy_gradient_mean_and_variance():
 
 @pytest.mark.claim("prop-gm-minibatch")
 def test_minibatch_variance_divided_by_batch_size():
-    """Mini-batch least-squares gradients are unbiased and their variance is the exact single-sample variance divided by B, within 4 standard errors; division by sqrt(B) is rejected."""
+    r"""Mini-batch least-squares gradients are unbiased and their variance is the exact single-sample variance divided by $B$, within 4 standard errors; division by $\sqrt{B}$ is rejected."""
     rng = np.random.default_rng(5)
     X, y = rng.standard_normal((30, 3)), rng.standard_normal(30)
     w = rng.standard_normal(3)

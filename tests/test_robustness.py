@@ -162,7 +162,7 @@ def _linear_threshold_check(mp_fn, W, b, X, y, norm):
 @pytest.mark.claim("thm-rb-linear-perturbation")
 @pytest.mark.parametrize("norm", [2, "inf"])
 def test_linear_min_perturbation_flips_exactly_at_the_radius(norm):
-    """For random 4-class linear classifiers, x + (1 + 1e-6) delta* changes the decision, x + (1 - 1e-6) delta* does not, and r* equals the smallest flipping norm found by a linear program (l_inf) or SLSQP (l2)."""
+    r"""For random 4-class linear classifiers, $x + (1 + 10^{-6})\,\delta^*$ changes the decision, $x + (1 - 10^{-6})\,\delta^*$ does not, and $r^*$ equals the smallest flipping norm found by a linear program ($\ell_\infty$) or SLSQP ($\ell_2$)."""
     for seed in range(3):
         W, b, X, y = _linear_problem(seed)
         assert _linear_threshold_check(rb.linear_min_perturbation, W, b, X, y, norm)
@@ -170,7 +170,7 @@ def test_linear_min_perturbation_flips_exactly_at_the_radius(norm):
 
 @pytest.mark.claim("thm-rb-linear-perturbation")
 def test_linear_threshold_check_rejects_wrong_variants():
-    """The l2 formula used for l_inf, and a radius computed for the runner-up class only, both fail the flip-threshold check."""
+    r"""The $\ell_2$ formula used for $\ell_\infty$, and a radius computed for the runner-up class only, both fail the flip-threshold check."""
     W, b, X, y = _linear_problem(0)
     assert not _linear_threshold_check(_wrong_l2_formula_for_linf, W, b, X, y, "inf")
     rejected = [not _linear_threshold_check(_wrong_runner_up_class, *_linear_problem(s), 2) for s in range(3)]
@@ -191,7 +191,7 @@ def _halfspace_check(radius_fn):
 
 @pytest.mark.claim("lem-rb-halfspace")
 def test_distance_to_a_halfspace_is_m_over_dual_norm():
-    """min ||delta||_p over a^T delta <= -m equals m/||a||_q (q = 2 for p = 2, q = 1 for p = inf) against LP and SLSQP, and the stated minimizer attains it; m/||a||_2 for p = inf fails."""
+    r"""$\min\norm{\delta}_p$ over $a^\top\delta \le -m$ equals $m/\norm{a}_q$ ($q = 2$ for $p = 2$, $q = 1$ for $p = \infty$) against LP and SLSQP, and the stated minimizer attains it; $m/\norm{a}_2$ for $p = \infty$ fails."""
     def via_module(a, m, norm):
         mp = rb.linear_min_perturbation(np.stack([a, np.zeros(5)]), np.array([m, 0.0]), np.zeros(5), 0, norm=norm)
         d = mp.delta[0]
@@ -205,7 +205,7 @@ def test_distance_to_a_halfspace_is_m_over_dual_norm():
 
 @pytest.mark.claim("def-rb-fgsm")
 def test_fgsm_step_is_the_sign_of_a_finite_difference_gradient():
-    """FGSM moves each coordinate by eps times the sign of the central finite-difference gradient of the cross-entropy; ascent on the wrong sign fails."""
+    r"""FGSM moves each coordinate by $\epsilon$ times the sign of the central finite-difference gradient of the cross-entropy; ascent on the wrong sign fails."""
     gen = torch.Generator().manual_seed(9)
     model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).double()
     with torch.no_grad():
@@ -250,7 +250,7 @@ def test_linear_min_perturbation_single_input_and_misclassified():
 
 @pytest.mark.claim("cor-rb-fgsm-linear")
 def test_fgsm_is_optimal_for_a_binary_linear_classifier():
-    """For a two-class linear classifier, FGSM with eps = (1 + 1e-6) r*_inf flips every input and with (1 - 1e-6) r*_inf none; an FGSM that scales the gradient instead of taking its sign does not flip at (1 + 1e-6) r*_inf."""
+    r"""For a two-class linear classifier, FGSM with $\epsilon = (1 + 10^{-6})\,r^*_\infty$ flips every input and with $(1 - 10^{-6})\,r^*_\infty$ none; an FGSM that scales the gradient instead of taking its sign does not flip at $(1 + 10^{-6})\,r^*_\infty$."""
     rng = np.random.default_rng(3)
     W, b = rng.standard_normal((2, 8)), rng.standard_normal(2)
     X = rng.standard_normal((20, 8))
@@ -316,7 +316,7 @@ def _pgd_check(model, X, y, pgd_fn):
 
 @pytest.mark.claim("example-rb-pgd-digits")
 def test_pgd_is_never_weaker_than_fgsm_on_digits(digits_net):
-    """On the digits MLP, PGD (20 steps of eps/4 from x, and from a random start) stays in the l_inf ball and its accuracy is at most FGSM's + 0.02 at every eps of the grid; PGD without projection and projected descent fail the same check."""
+    r"""On the digits MLP, PGD (20 steps of $\epsilon/4$ from $x$, and from a random start) stays in the $\ell_\infty$ ball and its accuracy is at most FGSM's $+\,0.02$ at every $\epsilon$ of the grid; PGD without projection and projected descent fail the same check."""
     model, X, y = digits_net
     assert _pgd_check(model, X, y, rb.pgd)
     assert _pgd_check(model, X, y, lambda *a: rb.pgd(*a, random_start=True, generator=1))
@@ -326,7 +326,7 @@ def test_pgd_is_never_weaker_than_fgsm_on_digits(digits_net):
 
 @pytest.mark.claim("alg-rb-pgd")
 def test_pgd_l2_stays_in_ball_and_one_linf_step_is_fgsm(digits_net):
-    """l2 PGD iterates stay in the ball (per-example radii); one l_inf step of size eps from x equals FGSM where the loss increases."""
+    r"""$\ell_2$ PGD iterates stay in the ball (per-example radii); one $\ell_\infty$ step of size $\epsilon$ from $x$ equals FGSM where the loss increases."""
     model, X, y = digits_net
     eps = torch.linspace(0.1, 1.0, len(X), dtype=X.dtype)
     adv = rb.pgd(model, X, y, eps, 10, eps / 3, norm=2, random_start=True, generator=torch.Generator().manual_seed(2))
@@ -423,7 +423,7 @@ def _radius_tight_check(radius_fn):
 
 @pytest.mark.claim("thm-rb-certified-radius")
 def test_certified_radius_is_attained_and_sqrt2_is_needed():
-    """On the ReLU MLP computing (u^T x, -u^T x) the certified radius equals the exact distance to the decision boundary (to 1e-9), so the constant is attained; the radius without sqrt(2) over-claims there (a flip inside it)."""
+    r"""On the ReLU MLP computing $(u^\top x, -u^\top x)$ the certified radius equals the exact distance to the decision boundary (to 1e-9), so the constant is attained; the radius without $\sqrt{2}$ over-claims there (a flip inside it)."""
     assert _radius_tight_check(rb.certified_radius)
     assert not _radius_tight_check(_wrong_radius_without_sqrt2)
 
@@ -469,7 +469,7 @@ def test_lipschitz_and_radius_reject_non_mlps():
 
 @pytest.mark.claim("prop-rb-euler")
 def test_euler_identity_for_zero_bias_relu_networks():
-    """For a bias-free ReLU MLP, f(x) = <grad f(x), x> for every output (to 1e-12); the same network with biases violates it."""
+    r"""For a bias-free ReLU MLP, $f(x) = \inner{\nabla f(x)}{x}$ for every output (to 1e-12); the same network with biases violates it."""
     gen = torch.Generator().manual_seed(5)
     model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3)).double()
     with torch.no_grad():
@@ -522,7 +522,7 @@ def _cf_check(cf_fn, seed):
 
 @pytest.mark.claim("thm-rb-cf-linear")
 def test_counterfactual_closed_form_matches_optimizers():
-    """For random logistic models the closed-form counterfactual has probability p to 1e-12 and agrees to 1e-4 with scipy's trust-constr and with the Wachter optimization (lam = 1e8); the variant that ignores the bias fails."""
+    r"""For random logistic models the closed-form counterfactual has probability $p$ to 1e-12 and agrees to 1e-4 with scipy's `trust-constr` and with the Wachter optimization ($\lambda = 10^8$); the variant that ignores the bias fails."""
     for seed in range(3):
         assert _cf_check(rb.counterfactual_linear, seed)
     assert not any(_cf_check(_wrong_counterfactual_ignores_bias, s) for s in range(3))
@@ -530,7 +530,7 @@ def test_counterfactual_closed_form_matches_optimizers():
 
 @pytest.mark.claim("thm-rb-cf-linear", "def-rb-counterfactual")
 def test_penalized_counterfactual_matches_its_closed_form():
-    """For a logit output the Wachter minimizer at finite lam is x + lam g w / (1 + lam ||w||^2) (to 1e-8), approaching the projection like 1/lam."""
+    r"""For a logit output the Wachter minimizer at finite $\lambda$ is $x + \lambda g w/(1 + \lambda\norm{w}^2)$ (to 1e-8), approaching the projection like $1/\lambda$."""
     rng = np.random.default_rng(7)
     w, b, x, t = rng.standard_normal(4), 0.5, rng.standard_normal(4), 1.2
     g = t - w @ x - b
@@ -570,7 +570,7 @@ def _wrong_cf_unweighted_l1(w, b, x, t, lam, mad):
 
 @pytest.mark.claim("prop-rb-cf-sparse")
 def test_mad_l1_counterfactual_changes_one_feature():
-    """For a logit-linear model the MAD-weighted l1 counterfactual changes exactly the feature maximizing |w_k| MAD_k, by the soft-thresholded closed form (to 1e-6); ignoring the MAD fails the check."""
+    r"""For a logit-linear model the MAD-weighted $\ell_1$ counterfactual changes exactly the feature maximizing $\abs{w_k}\,\mathrm{MAD}_k$, by the soft-thresholded closed form (to 1e-6); ignoring the MAD fails the check."""
     assert _sparse_check(_cf_mad)
     assert not _sparse_check(_wrong_cf_unweighted_l1)
 

@@ -290,7 +290,7 @@ def _wrong_pieces_are_regions(lr: tp.LineRegions) -> int:
 
 @pytest.mark.claim("thm-ff-pwl")
 def test_pieces_can_be_fewer_than_regions():
-    """A neuron that switches without bending the output makes more regions than affine pieces; n_pieces counts the pieces."""
+    """A neuron that switches without bending the output makes more regions than affine pieces; `n_pieces` counts the pieces."""
     # f = relu(x) with a second neuron relu(x - 1) whose outgoing weight is 0: 3 regions, 2 pieces on [-2, 2]
     W, b = [np.array([[1.0], [1.0]]), np.array([[1.0, 0.0]])], [np.array([0.0, -1.0]), np.zeros(1)]
     lr = tp.regions_on_line(W, b, [-2.0], [2.0])
@@ -399,7 +399,7 @@ def _wrong_zaslavsky_power(n: int, d: int) -> int:
 @pytest.mark.claim("lem-ff-zaslavsky")
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 12])
 def test_lines_in_general_position_attain_zaslavsky(n):
-    """n random lines (general position almost surely) cut the plane into exactly sum_{j<=2} C(n, j) regions, counted exactly."""
+    r"""$n$ random lines (general position almost surely) cut the plane into exactly $\sum_{j\le 2}\binom{n}{j}$ regions, counted exactly."""
     W, b, r = _general_position_lines(n, seed=n)
     count = tp.regions_in_box(W, b, (-r, r), (-r, r)).n_regions
     assert count == tp.hyperplane_bound(n, 2) == 1 + n + n * (n - 1) // 2
@@ -411,7 +411,7 @@ def test_lines_in_general_position_attain_zaslavsky(n):
 @pytest.mark.claim("lem-ff-zaslavsky")
 @pytest.mark.parametrize("n", [3, 5, 6])
 def test_planes_in_general_position_attain_zaslavsky(n):
-    """n random planes in R^3 have exactly sum_{j<=3} C(n, j) regions, counted with linear programs."""
+    r"""$n$ random planes in $\R^3$ have exactly $\sum_{j\le 3}\binom{n}{j}$ regions, counted with linear programs."""
     rng = np.random.default_rng(10 + n)
     A, c = rng.standard_normal((n, 3)), rng.standard_normal(n)
     triples = [np.linalg.solve(A[list(t)], -c[list(t)]) for t in
@@ -468,7 +468,7 @@ def _wrong_line_bound_without_plus_one(widths) -> int:
 @pytest.mark.claim("thm-ff-regions")
 @pytest.mark.parametrize("n", [4, 8, 16])
 def test_line_region_bound_is_nearly_attained_at_depth_two(n):
-    """A folding network with two hidden layers of width n has 1 + n(n+1) regions on a line, within (n+1)^2 and at ratio >= 1 - 1/(n+1)."""
+    r"""A folding network with two hidden layers of width $n$ has $1 + n(n+1)$ regions on a line, within $(n+1)^2$ and at ratio $\ge 1 - 1/(n+1)$."""
     W, b = _zigzag_network(n, 2)
     lr = tp.regions_on_line(W, b, [-1.0], [2.0])
     mids = -1.0 + 3.0 * 0.5 * (lr.t[:-1] + lr.t[1:])
@@ -483,7 +483,7 @@ def test_line_region_bound_is_nearly_attained_at_depth_two(n):
 
 @pytest.mark.claim("thm-ff-regions")
 def test_line_region_bound_is_within_a_constant_at_depth_three():
-    """With three hidden layers of width 8 the folding network reaches more than 3/4 of the bound 9^3."""
+    """With three hidden layers of width 8 the folding network reaches more than $3/4$ of the bound $9^3$."""
     W, b = _zigzag_network(8, 3)
     count = tp.regions_on_line(W, b, [-1.0], [2.0]).n_regions
     assert _bound_is_sharp(count, tp.region_bound([8, 8, 8], 1), 0.75)
@@ -494,7 +494,7 @@ def test_line_region_bound_is_within_a_constant_at_depth_three():
 @pytest.mark.claim("thm-ff-regions")
 @pytest.mark.parametrize("width,depth", [(2, 6), (4, 4), (8, 3), (16, 2), (32, 1)])
 def test_region_count_on_line_below_bound(width, depth):
-    """Random ReLU networks on R^4 have at most prod_l (n_l + 1) activation regions on a segment."""
+    r"""Random ReLU networks on $\R^4$ have at most $\prod_l (n_l + 1)$ activation regions on a segment."""
     rng = np.random.default_rng(width + depth)
     for seed in range(5):
         W, b = tp.random_relu_network(4, width, depth, bias_std=1.0, seed=seed)
@@ -508,7 +508,7 @@ def test_region_count_on_line_below_bound(width, depth):
 @pytest.mark.claim("thm-ff-regions")
 @pytest.mark.parametrize("width,depth", [(3, 3), (6, 2), (10, 1)])
 def test_exact_region_count_in_plane_below_bound(width, depth):
-    """Random ReLU networks on the plane have at most prod_l sum_{j<=2} C(n_l, j) regions, counted exactly."""
+    r"""Random ReLU networks on the plane have at most $\prod_l \sum_{j\le 2}\binom{n_l}{j}$ regions, counted exactly."""
     for seed in range(3):
         W, b = tp.random_relu_network(2, width, depth, bias_std=0.5, seed=seed)
         assert tp.regions_in_box(W, b, (-6, 6), (-6, 6)).n_regions <= tp.region_bound([width] * depth, 2)
@@ -530,7 +530,7 @@ def test_plane_bound_is_attained_by_one_layer_and_nearly_by_two():
 
 @pytest.mark.claim("thm-ff-regions")
 def test_tent_compositions_have_exponentially_many_pieces():
-    """Composing the tent map L times (width 2) gives exactly 2^L pieces on [0, 1], below the bound 3^L."""
+    """Composing the tent map $L$ times (width 2) gives exactly $2^L$ pieces on $[0, 1]$, below the bound $3^L$."""
     for L in range(1, 7):
         # tent g(x) = 2 relu(x) - 4 relu(x - 1/2); each hidden layer computes relu(g), relu(g - 1/2)
         W = [np.array([[1.0], [1.0]])] + [np.array([[2.0, -4.0], [2.0, -4.0]])] * (L - 1) + [np.array([[2.0, -4.0]])]
@@ -732,7 +732,7 @@ def test_identity_network_is_exactly_the_identity(dim, depth):
 @pytest.mark.claim("prop-ff-composition")
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_composition_realizes_the_composed_function(seed):
-    """Both compositions of two random networks compute f_outer(f_inner(x)) as evaluated by torch; depths add as stated."""
+    r"""Both compositions of two random networks compute $f_{\mathrm{outer}}(f_{\mathrm{inner}}(x))$ as evaluated by torch; depths add as stated."""
     inner = tp.random_relu_network(4, 5, 2, output_dim=3, bias_std=0.5, seed=seed)
     outer = tp.random_relu_network(3, 6, 3, output_dim=2, bias_std=0.5, seed=100 + seed)
     x = np.random.default_rng(seed).normal(size=(400, 4))
@@ -749,7 +749,7 @@ def test_composition_realizes_the_composed_function(seed):
 
 @pytest.mark.claim("prop-ff-composition")
 def test_sparse_composition_bound_is_attained_through_a_bottleneck():
-    """Through a one-dimensional bottleneck the merged product W^1_1 W^2_K is dense and the sparse composition is smaller."""
+    """Through a one-dimensional bottleneck the merged product $W^1_1 W^2_K$ is dense and the sparse composition is smaller."""
     inner = tp.random_relu_network(2, 50, 1, output_dim=1, seed=0)
     outer = tp.random_relu_network(1, 50, 1, output_dim=1, seed=1)
     P1, P2 = tp.n_parameters(*outer), tp.n_parameters(*inner)
@@ -765,7 +765,7 @@ def test_sparse_composition_bound_is_attained_through_a_bottleneck():
 @pytest.mark.claim("prop-ff-parallel")
 @pytest.mark.parametrize("depths", [(2, 2), (1, 3), (4, 2)])
 def test_parallelization_realizes_both_functions(depths):
-    """The parallelization computes (f_1(x), f_2(x)), with widths added when the depths agree."""
+    """The parallelization computes $(f_1(x), f_2(x))$, with widths added when the depths agree."""
     first = tp.random_relu_network(3, 4, depths[0] - 1, output_dim=2, bias_std=0.5, seed=depths[0])
     second = tp.random_relu_network(3, 5, depths[1] - 1, output_dim=1, bias_std=0.5, seed=10 + depths[1])
     x = np.random.default_rng(7).normal(size=(400, 3))
@@ -816,7 +816,7 @@ def _orthogonal(d, gen):
 @pytest.mark.claim("prop-ff-saturation")
 @pytest.mark.parametrize("L", [2, 4, 7])
 def test_sigmoid_jacobian_bound_is_attained(L):
-    """For the sigmoid, ||Df(x)|| <= 4^-(L-1) prod ||W_l|| at random points, with ratio 1 (to 1e-12) at the extremal instance."""
+    r"""For the sigmoid, $\norm{Df(x)} \le 4^{-(L-1)}\prod_l\norm{W_l}$ at random points, with ratio 1 (to 1e-12) at the extremal instance."""
     gen = torch.Generator().manual_seed(L)
     d = 6
     Qs = [_orthogonal(d, gen) for _ in range(L)]
@@ -839,7 +839,7 @@ def test_sigmoid_jacobian_bound_is_attained(L):
 @pytest.mark.claim("prop-ff-saturation")
 @pytest.mark.parametrize("L", [2, 5, 10])
 def test_relu_identity_network_has_identity_jacobian(L):
-    """The Jacobian of Id_{d,L} is the identity matrix at points without zero coordinates, whatever the depth."""
+    r"""The Jacobian of $\mathrm{Id}_{d,L}$ is the identity matrix at points without zero coordinates, whatever the depth."""
     W, b = tp.identity_network(3, L)
     Ws, bs = [torch.tensor(M) for M in W], [torch.tensor(c) for c in b]
     x = torch.tensor([0.7, -1.3, 2.1], dtype=torch.float64)
