@@ -265,7 +265,7 @@ def test_rotate_image_is_the_quarter_turn_of_pixel_coordinates(n):
 @pytest.mark.claim("eqv-def-circular-harmonic")
 @pytest.mark.parametrize("m", [-2, 0, 1, 3])
 def test_circular_harmonic_matches_polar_formula(m):
-    """circular_harmonic(m, s, n) equals (rho/s)^|m| exp(-rho^2/2s^2) e^{i m theta} computed in polar coordinates."""
+    r"""`circular_harmonic(m, s, n)` equals $(\rho/s)^{|m|} e^{-\rho^2/(2s^2)} e^{i m \theta}$ computed in polar coordinates."""
     s, n = 1.7, 9
     i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     x, y = j - (n - 1) / 2, (n - 1) / 2 - i
@@ -281,7 +281,7 @@ def test_circular_harmonic_matches_polar_formula(m):
 @pytest.mark.claim("eqv-def-lifting")
 @pytest.mark.parametrize("n", [5, 6])
 def test_lifting_conv_matches_group_action_sum(n):
-    """LiftingConv (p4) equals the brute-force sum over y of f(y) psi(g^{-1} y), written with group coordinates."""
+    r"""`LiftingConv` (p4) equals the brute-force sum over $y$ of $f(y)\,\psi(g^{-1} y)$, written with group coordinates."""
     layer = LiftingConv(1, 1, 3, seed=1).double()
     with torch.no_grad():
         layer.bias.fill_(0.25)
@@ -296,7 +296,7 @@ def test_lifting_conv_matches_group_action_sum(n):
 
 @pytest.mark.claim("eqv-def-group-convolution")
 def test_group_conv_matches_group_product_sum():
-    """GroupConv (p4) equals the brute-force sum over h of F(h) Psi(g^{-1} h) with the product of p4."""
+    r"""`GroupConv` (p4) equals the brute-force sum over $h$ of $F(h)\,\Psi(g^{-1} h)$ with the product of p4."""
     layer = GroupConv(1, 1, 3, seed=3).double()
     n = 5
     F = np.random.default_rng(4).standard_normal((4, n, n))
@@ -342,7 +342,7 @@ def _conv_on_group(F, Psi, elements, mul, inv, wrong=False):
 
 @pytest.mark.claim("eqv-thm-group-conv")
 def test_group_convolution_on_a_finite_group_commutes_with_left_translation():
-    """On the dihedral group D_5, (L_u F) * Psi = L_u (F * Psi) for every u, in exact integer arithmetic."""
+    r"""On the dihedral group $D_5$, $(L_u F) \ast \Psi = L_u (F \ast \Psi)$ for every $u$, in exact integer arithmetic."""
     elements, mul, inv = _dihedral(5)
     rng = np.random.default_rng(0)
     F = {g: int(v) for g, v in zip(elements, rng.integers(-5, 6, len(elements)))}
@@ -464,7 +464,7 @@ def _typical_error(layer_cls, n, seed):
 
 @pytest.mark.claim("eqv-prop-orientation-error")
 def test_orientation_error_is_within_bound_nearly_tight_and_decreases_with_n():
-    """SE(2) max-pooled invariance error equals 1 - cos(pi/N) in the worst case (>= 0.94 of the bound) and err(16) < err(4)/5."""
+    r"""The SE(2) max-pooled invariance error equals $1 - \cos(\pi/N)$ in the worst case (at least 0.94 of the bound) and $\mathrm{err}(16) < \mathrm{err}(4)/5$."""
     for n in (4, 8, 16):
         err = _worst_case_error(LiftingConv, n)
         bound = 0.5 * (math.pi / n) ** 2
@@ -484,7 +484,7 @@ def _error_decreases(layer_cls):
 @pytest.mark.claim("eqv-prop-steering")
 @pytest.mark.parametrize("m", [1, 2, 3, 5])
 def test_quarter_turn_multiplies_harmonic_by_exact_phase(m):
-    """rotate_image(h_m, 1) = e^{-i m pi/2} h_m to rounding, on odd and even grids; the opposite phase fails for odd m."""
+    r"""`rotate_image` turns $h_m$ by a quarter turn into $e^{-i m \pi/2} h_m$ to rounding, on odd and even grids; the opposite phase fails for odd $m$."""
     for size in (9, 10):
         h = circular_harmonic(m, 2.0, size)
         assert np.abs(rotate_image(h, 1) - np.exp(-1j * m * np.pi / 2) * h).max() < 1e-14
@@ -494,7 +494,7 @@ def test_quarter_turn_multiplies_harmonic_by_exact_phase(m):
 
 @pytest.mark.claim("eqv-prop-steering")
 def test_rotation_by_any_angle_multiplies_harmonic_by_phase_against_scipy():
-    """scipy's spline rotation of h_m by phi agrees with e^{-i m phi} h_m to 2e-2 relative (interpolation), the wrong phase does not."""
+    r"""SciPy's spline rotation of $h_m$ by $\varphi$ agrees with $e^{-i m \varphi} h_m$ to a relative 2e-2 (interpolation), the wrong phase does not."""
     for m in range(4):
         h = circular_harmonic(m, 2.5, 21)
         for phi in (0.3, 1.1, 2.0, 4.0):
@@ -508,7 +508,7 @@ def test_rotation_by_any_angle_multiplies_harmonic_by_phase_against_scipy():
 
 @pytest.mark.claim("eqv-prop-steering")
 def test_se2_lifting_equals_steering_formula():
-    """The SE(2) lifting output at every orientation equals Re sum_m c_m e^{-i m theta} (f corr h_m) to 1e-12 (scipy correlate2d)."""
+    r"""The SE(2) lifting output at every orientation equals $\operatorname{Re} \sum_m c_m e^{-i m \theta} (f \star h_m)$ to 1e-12 (SciPy's `correlate2d`)."""
     n_orient, k = 6, 7
     layer = LiftingConv(1, 1, k, group="se2", orientations=n_orient, radius=1.3, max_frequency=2, seed=3).double()
     f = np.random.default_rng(0).standard_normal((9, 9))

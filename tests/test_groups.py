@@ -239,7 +239,7 @@ def _within_se(values, target, k=4.0):
 
 @pytest.mark.claim("grp-def-group")
 def test_cyclic_and_dihedral_groups_satisfy_the_axioms():
-    """C_n and D_n are closed, associative, with identity and inverses, and D_n is non-abelian for n >= 3."""
+    r"""$C_n$ and $D_n$ are closed, associative, with identity and inverses, and $D_n$ is non-abelian for $n \ge 3$."""
     for G in FINITE:
         assert _axioms_hold(G.elements(), G.compose, G.inverse, G.identity), G
         assert len(set(G.elements())) == G.order
@@ -251,7 +251,7 @@ def test_cyclic_and_dihedral_groups_satisfy_the_axioms():
 
 @pytest.mark.claim("grp-def-representation")
 def test_faithful_matrices_are_homomorphisms_to_machine_precision():
-    """matrix(gh) = matrix(g) matrix(h), matrix(e) = I and matrix(g^-1) = matrix(g)^-1 to 1e-13 for C_n, D_n, SO(2), SO(3)."""
+    r"""$M(gh) = M(g)M(h)$, $M(e) = I$ and $M(g^{-1}) = M(g)^{-1}$ for the faithful matrices $M$ (`matrix`) to 1e-13 for $C_n$, $D_n$, $\mathrm{SO}(2)$, $\mathrm{SO}(3)$."""
     for G in FINITE:
         els = G.elements()
         assert _homomorphism_error(els, G.compose, G.matrix) < 1e-13
@@ -283,7 +283,7 @@ def test_faithful_matrices_are_homomorphisms_to_machine_precision():
 
 @pytest.mark.claim("grp-def-group-action")
 def test_act_is_a_left_action():
-    """act(gh, x) = act(g, act(h, x)) and act(e, x) = x to 1e-13 for C_n, D_n, SO(2) and SO(3); x -> rho(g)^T x fails."""
+    r"""`act` is a left action, $(gh)\cdot x = g\cdot(h\cdot x)$ and $e\cdot x = x$ to 1e-13 for $C_n$, $D_n$, $\mathrm{SO}(2)$ and $\mathrm{SO}(3)$; $x \mapsto \rho(g)^\top x$ fails."""
     x2 = np.array([[0.3, -1.2], [2.0, 0.5]])
     for G in FINITE:
         assert _action_error(G.elements(), G.compose, G.act, x2) < 1e-13
@@ -310,7 +310,7 @@ def _orbit_and_stabilizer(G, x):
 
 @pytest.mark.claim("grp-thm-orbit-stabilizer")
 def test_orbit_stabilizer_for_the_dihedral_group_on_the_plane():
-    """|G x| |G_x| = |G| for D_n on a vertex, an edge midpoint, a generic point and the origin, with the stabilizer sizes 2, 2, 1, 2n."""
+    r"""$\abs{Gx}\,\abs{G_x} = \abs{G}$ for $D_n$ on a vertex, an edge midpoint, a generic point and the origin, with the stabilizer sizes 2, 2, 1, $2n$."""
     for n in (3, 4, 5, 6):
         G = groups.DihedralGroup(n)
         vertex = np.array([1.0, 0.0])
@@ -334,7 +334,7 @@ def _rotation_taking_e3_to(p):
 
 @pytest.mark.claim("grp-def-homogeneous-space")
 def test_rotations_act_transitively_on_the_sphere_with_stabilizer_so2():
-    """SO(3) acts transitively on S^2 (a rotation takes e3 to any point, to 1e-13) and the stabilizer of e3 is the rotations about the z-axis, a copy of SO(2)."""
+    r"""$\mathrm{SO}(3)$ acts transitively on $S^2$ (a rotation takes $e_3$ to any point, to 1e-13) and the stabilizer of $e_3$ is the rotations about the $z$-axis, a copy of $\mathrm{SO}(2)$."""
     rng = np.random.default_rng(5)
     e3 = np.array([0.0, 0.0, 1.0])
     T, S = groups.SO3(), groups.SO2()
@@ -361,7 +361,7 @@ def test_rotations_act_transitively_on_the_sphere_with_stabilizer_so2():
 
 @pytest.mark.claim("grp-prop-sphere")
 def test_haar_pushforward_to_the_sphere_is_uniform():
-    """R e3 for Haar R (ours and quaternion samples) has mean 0 and E[z^2] = 1/3 within 4 s.e. over 10 replicates, and z passes a uniformity KS test; uniform Euler angles fail."""
+    r"""$Re_3$ for Haar $R$ (ours and quaternion samples) has mean 0 and $\E[z^2] = 1/3$ within 4 s.e. over 10 replicates, and $z$ passes a uniformity KS test; uniform Euler angles fail."""
     e3 = np.array([0.0, 0.0, 1.0])
 
     def stats_of(sampler):
@@ -385,7 +385,7 @@ def test_haar_pushforward_to_the_sphere_is_uniform():
 
 @pytest.mark.claim("grp-thm-character-orthogonality")
 def test_character_tables_are_orthonormal_and_match_traces():
-    """For C_n and D_n the tabulated characters equal the traces of irreducible matrices built from r and s, the classes equal brute-force classes, rows are orthonormal, columns orthogonal with norm |G|/|C|, and sum d_i^2 = |G|."""
+    r"""For $C_n$ and $D_n$ the tabulated characters equal the traces of irreducible matrices built from $r$ and $s$, the classes equal brute-force classes, rows are orthonormal, columns orthogonal with norm $\abs{G}/\abs{C}$, and $\sum_i d_i^2 = \abs{G}$."""
     for G in FINITE:
         T = groups.character_table(G)
         brute = _brute_force_classes(G)
@@ -416,7 +416,7 @@ def test_character_tables_are_orthonormal_and_match_traces():
 
 @pytest.mark.claim("grp-def-character")
 def test_characters_are_class_functions_with_value_dim_at_identity():
-    """The trace of every irreducible matrix of C_n and D_n is constant on brute-force conjugacy classes and equals the dimension at e; a matrix entry instead of the trace is not a class function."""
+    r"""The trace of every irreducible matrix of $C_n$ and $D_n$ is constant on brute-force conjugacy classes and equals the dimension at e; a matrix entry instead of the trace is not a class function."""
     for G in FINITE:
         for rho in groups.irreducible_representations(G):
             for cls in _brute_force_classes(G):
@@ -431,7 +431,7 @@ def test_characters_are_class_functions_with_value_dim_at_identity():
 
 @pytest.mark.claim("grp-prop-unitary")
 def test_averaged_inner_product_makes_a_representation_unitary_and_complements_invariant():
-    """For a non-unitary conjugate S(trivial + E1)S^-1 of D_5, M = mean rho^* rho gives unitary M^(1/2) rho M^(-1/2) (1e-12) and the M-orthogonal complement of the invariant line is invariant; the Euclidean complement is not."""
+    r"""For a non-unitary conjugate $S(\mathrm{triv} \oplus E_1)S^{-1}$ of a representation of $D_5$, $M = \operatorname{mean}_g \rho(g)^* \rho(g)$ gives the unitary $M^{1/2} \rho M^{-1/2}$ (1e-12) and the M-orthogonal complement of the invariant line is invariant; the Euclidean complement is not."""
     G = groups.DihedralGroup(5)
     E1 = groups.irreducible_representations(G)[2]
     S = np.array([[1.0, 0.7, -0.3], [0.2, 1.5, 0.4], [0.0, -0.6, 0.9]])
@@ -471,7 +471,7 @@ def _null_space_of(row):
 
 @pytest.mark.claim("grp-thm-schur-orthogonality")
 def test_schur_orthogonality_of_matrix_coefficients():
-    """(d_i/|G|) sum_g rho_i(g)_ab conj(rho_j(g)_cd) = delta_ij delta_ac delta_bd to 1e-12 for the unitary irreducible representations of C_n and D_n, which agree with matrices built from the generators; a non-unitary conjugate fails."""
+    r"""$\frac{d_i}{\abs{G}}\sum_g \rho_i(g)_{ab}\,\overline{\rho_j(g)_{cd}} = \delta_{ij}\delta_{ac}\delta_{bd}$ to 1e-12 for the unitary irreducible representations of $C_n$ and $D_n$, which agree with matrices built from the generators; a non-unitary conjugate fails."""
     def gram(G, reps):
         cols = []
         for rho in reps:
@@ -496,7 +496,7 @@ def test_schur_orthogonality_of_matrix_coefficients():
 
 @pytest.mark.claim("grp-thm-schur", "grp-def-irreducible")
 def test_schur_lemma_intertwiners_of_irreducibles_are_scalars_or_zero():
-    """The intertwiners of an irreducible representation with itself form a 1-dimensional space (scalars), between inequivalent irreducibles the space is 0, and for E1 + E1 it is 4-dimensional; E1 restricted to the rotations (reducible) has a 2-dimensional commutant."""
+    r"""The intertwiners of an irreducible representation with itself form a 1-dimensional space (scalars), between inequivalent irreducibles the space is 0, and for $E_1 \oplus E_1$ it is 4-dimensional; $E_1$ restricted to the rotations (reducible) has a 2-dimensional commutant."""
     for G in FINITE:
         reps = groups.irreducible_representations(G)
         mats = [[rho(g) for g in G.elements()] for rho in reps]
@@ -514,7 +514,7 @@ def test_schur_lemma_intertwiners_of_irreducibles_are_scalars_or_zero():
 
 @pytest.mark.claim("grp-prop-regular")
 def test_regular_representation_contains_each_irreducible_d_times():
-    """L(g) is a permutation homomorphism, chi_L = |G| at e and 0 elsewhere, each irreducible appears d_i times, and the commutant has dimension sum d_i^2 = |G|; right multiplication is not a homomorphism of D_n."""
+    r"""$L(g)$ is a permutation homomorphism, $\chi_L = \abs{G}$ at $e$ and 0 elsewhere, each irreducible appears $d_i$ times, and the commutant has dimension $\sum_i d_i^2 = \abs{G}$; right multiplication is not a homomorphism of $D_n$."""
     for G in FINITE:
         L = groups.regular_representation(G)
         els = G.elements()
@@ -538,7 +538,7 @@ def test_regular_representation_contains_each_irreducible_d_times():
 
 @pytest.mark.claim("grp-def-lie-algebra")
 def test_so3_is_the_tangent_space_and_closed_under_the_bracket():
-    """For skew X, exp(tX) is a rotation, d/dt exp(tX) at 0 equals X (central differences, 1e-8), and [hat a, hat b] = hat(a x b); a symmetric X leaves SO(3)."""
+    r"""For skew $X$, $\exp(tX)$ is a rotation, $\frac{d}{dt}\exp(tX)$ at 0 equals $X$ (central differences, 1e-8), and $[\hat a, \hat b] = \widehat{a\times b}$; a symmetric $X$ leaves $\mathrm{SO}(3)$."""
     rng = np.random.default_rng(7)
     for _ in range(20):
         a, b = rng.standard_normal(3), rng.standard_normal(3)
@@ -561,7 +561,7 @@ def test_so3_is_the_tangent_space_and_closed_under_the_bracket():
 
 @pytest.mark.claim("grp-thm-rodrigues")
 def test_rodrigues_matches_expm_and_log_inverts_it():
-    """so3_exp equals scipy's expm to 1e-14 (relative) for angles from 1e-9 to 10 pi, so3_log(so3_exp(w)) = w to 1e-13 for |w| < pi including pi - 1e-7, and exp(log R) = R at angle pi; (1 - cos t)/t in place of (1 - cos t)/t^2 fails."""
+    r"""`so3_exp` equals scipy's `expm` to 1e-14 (relative) for angles from $10^{-9}$ to $10\pi$, $\log(\exp(w)) = w$ (`so3_log`) for $\abs{w} < \pi$ including $\pi - 10^{-7}$, and $\exp(\log R) = R$ at angle $\pi$; $(1 - \cos t)/t$ in place of $(1 - \cos t)/t^2$ fails."""
     rng = np.random.default_rng(8)
     for theta in [1e-9, 1e-6, 1e-3, 0.5, 1.0, 2.0, 3.0, np.pi - 1e-3, np.pi - 1e-7, np.pi, 5.0, 10 * np.pi]:
         for _ in range(5):
@@ -586,7 +586,7 @@ def test_rodrigues_matches_expm_and_log_inverts_it():
 
 @pytest.mark.claim("grp-prop-adjoint")
 def test_adjoint_rotates_the_rotation_vector():
-    """R hat(w) R^T = hat(R w) and exp(R X R^T) = R exp(X) R^T (scipy expm) to 1e-13; conjugating on the wrong side fails."""
+    r"""$R\hat w R^\top = \widehat{Rw}$ and $\exp(RXR^\top) = R\exp(X)R^\top$ (scipy `expm`) to 1e-13; conjugating on the wrong side fails."""
     Rs = groups.SO3().sample(20, generator=9)
     rng = np.random.default_rng(10)
     for R in Rs:
@@ -621,7 +621,7 @@ def _bch_slopes(truncations):
 
 @pytest.mark.claim("grp-thm-bch")
 def test_bch_truncation_errors_have_slopes_two_three_four():
-    """Truncating BCH after order 1, 2, 3 leaves errors O(t^2), O(t^3), O(t^4): the slopes fitted per seed (8 seeds) have means within 4 s.e. of 2, 3, 4; the wrong sign of the commutator gives slope 2, rejected."""
+    """Truncating BCH after order 1, 2, 3 leaves errors $O(t^2)$, $O(t^3)$, $O(t^4)$: the slopes fitted per seed (8 seeds) have means within 4 s.e. of 2, 3, 4; the wrong sign of the commutator gives slope 2, rejected."""
     truncs = [lambda X, Y, o=o: groups.bch(X, Y, o) for o in (1, 2, 3)] + [_wrong_bch_minus_commutator]
     slopes = _bch_slopes(truncs)
     for order in (1, 2, 3):
@@ -645,7 +645,7 @@ def _moments(Rs):
 
 @pytest.mark.claim("grp-def-haar-measure")
 def test_sampled_rotations_have_haar_moments_and_the_weyl_angle_law():
-    """SO3.sample and quaternion Haar samples have E R = 0 and E R_ij^2 = 1/3 within 4 s.e. over 10 replicates, translated samples g R likewise, and angles following the CDF (t - sin t)/pi (KS); uniform Euler angles and uniform angles fail."""
+    r"""`SO3.sample` and quaternion Haar samples have $\E R = 0$ and $\E R_{ij}^2 = 1/3$ within 4 s.e. over 10 replicates, translated samples $gR$ likewise, and angles following the CDF $(t - \sin t)/\pi$ (KS); uniform Euler angles and uniform angles fail."""
     target = np.r_[np.zeros(9), np.full(9, 1 / 3)]
     g = groups.so3_exp(np.array([0.4, -1.1, 2.0]))
 
@@ -672,7 +672,7 @@ L_MAX = 4
 
 @pytest.mark.claim("grp-thm-weyl")
 def test_so3_characters_are_orthonormal_under_the_weyl_measure():
-    """(2/pi) int_0^pi chi_l chi_m sin^2(t/2) dt = delta_lm to 1e-10 (scipy quad) for l, m <= 4, chi_l = sin((l+1/2)t)/sin(t/2), chi_1 = tr R; the flat density fails."""
+    r"""$\frac{2}{\pi}\int_0^\pi \chi_l\chi_m\sin^2(t/2)\,\dd t = \delta_{lm}$ to 1e-10 (scipy `quad`) for $l, m \le 4$, $\chi_l = \sin((l+\frac12)t)/\sin(t/2)$, $\chi_1 = \tr R$; the flat density fails."""
     t = np.linspace(0.01, 3.1, 50)
     for l in range(L_MAX + 1):
         assert np.abs(groups.so3_character(l, t) - np.sin((l + 0.5) * t) / np.sin(t / 2)).max() < 1e-12
@@ -694,7 +694,7 @@ def test_so3_characters_are_orthonormal_under_the_weyl_measure():
 
 @pytest.mark.claim("grp-thm-weyl")
 def test_so3_characters_are_orthonormal_under_haar_monte_carlo():
-    """Over Haar rotations (ours and normalised Gaussian quaternions), the Monte Carlo Gram matrix of chi_0..chi_4 is within 4 s.e. (10 replicates) of I; uniform-angle rotations fail."""
+    r"""Over Haar rotations (ours and normalised Gaussian quaternions), the Monte Carlo Gram matrix of $\chi_0, \dots, \chi_4$ is within 4 s.e. (10 replicates) of $I$; uniform-angle rotations fail."""
     def reps(sampler):
         out = []
         for s in range(10):
