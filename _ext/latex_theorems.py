@@ -261,6 +261,7 @@ class LatexBookStructure(SphinxPostTransform):
         self.parts()
         self.preface()
         self.empty_bibliography_chapter()
+        self.html_only_pages()
 
     # {prf:ref} with an automatic text "Theorem 1.1.1" -> Theorem~\ref*{docname:label}
     def references(self) -> None:
@@ -374,6 +375,19 @@ class LatexBookStructure(SphinxPostTransform):
                 continue
             content = [c for c in section.children if not isinstance(c, (nodes.title, nodes.target))
                        and type(c).__name__ != "HiddenCellNode" and not isinstance(c, bib_node)
+                       and c.astext().strip()]
+            if not content and section.parent is not None:
+                section.parent.remove(section)
+
+
+    def html_only_pages(self) -> None:
+        """A page whose content is all ``{only} html`` (the *Index* page, which points to the
+        website's general index) is no empty chapter in the PDF: its index is ``\\printindex``."""
+        docs = {d for d in self.env.all_docs if "{only} html" in _source_text(self.env, d)}
+        for section in list(self.document.findall(nodes.section)):
+            if section.get("docname") not in docs:
+                continue
+            content = [c for c in section.children if not isinstance(c, (nodes.title, nodes.target))
                        and c.astext().strip()]
             if not content and section.parent is not None:
                 section.parent.remove(section)
