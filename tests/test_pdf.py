@@ -236,7 +236,7 @@ def test_index_is_the_last_chapter_unnumbered_after_the_bibliography(pdf, text):
     assert entry and entry[-1] == "Index", f"the table of contents does not end with an unnumbered Index: {entry[-3:]}"
 
 
-def test_every_definition_title_is_in_the_pdf_index_with_a_page(text, pages):
+def test_every_definition_title_is_in_the_pdf_index_with_a_page(pdf, pages):
     titles = [t for p in pages for t in check_index.definition_titles(p["file"])]
-    missing = check_index.missing_in_pdf(titles, check_index.pdf_index_part(text))
+    missing = check_index.missing_in_pdf(titles, check_index.pdf_index_part(check_index.pdf_raw_text(pdf.path)))
     assert not missing, f"{len(missing)} definition(s) not in the PDF's index with a page number: {missing}"

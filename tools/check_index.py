@@ -23,13 +23,16 @@ How a title is compared with the index:
   (Sphinx splits a plain entry at commas). So a title counts as indexed when the whole title
   is an entry, or when each of its parts (split at commas and at the word "and", empty parts
   dropped) is an entry. ``{index} single: A, B`` keeps the comma and is the whole title.
-- In the PDF an entry must be followed by a page number (``Rademacher complexity, 153``).
+- In the PDF an entry must be followed by a page number (``Rademacher complexity, 153``). The
+  text is extracted with ``pdftotext -raw`` (the order LaTeX wrote it, column after column): the
+  default mode reorders the words of an entry that wraps inside a column of the two-column index.
 """
 
 from __future__ import annotations
 
 import html as htmllib
 import re
+import subprocess
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
@@ -160,6 +163,12 @@ def pdf_index_part(text: str) -> str:
         if i >= len(pages) // 2 and "index" in [line.lower() for line in lines[:3]]:
             return "\f".join(pages[i:])
     return ""
+
+
+def pdf_raw_text(pdf: Path) -> str:
+    """The PDF's text in content-stream order (``pdftotext -raw``; pages separated by form feeds)."""
+    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
 
 
 def _squash(text: str) -> str:
