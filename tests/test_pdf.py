@@ -48,7 +48,7 @@ class Pdf:
 @pytest.fixture(scope="module")
 def pdf(built_book) -> Pdf:
     """``make pdf`` once (after the website, whose numbers the PDF must match)."""
-    for program in ("xelatex", "latexmk", "pdftotext", "pdfimages", "pdfinfo", "qpdf", "make"):
+    for program in ("xelatex", "latexmk", "xindy", "pdftotext", "pdfimages", "pdfinfo", "qpdf", "make"):
         require_program(program)
     proc = subprocess.run(["make", "pdf"], cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     result = Pdf(proc.returncode, proc.stdout + proc.stderr)
@@ -393,3 +393,39 @@ def test_number_comparison_rejects_a_shifted_or_short_handout(handouts):
     j = max(range(len(chapter)), key=lambda k: len(printed_numbers(chapter[k])))
     assert number_mismatches(chapter[:j] + chapter[j + 1:], h["book"])  # a page missing
     assert number_mismatches(chapter[1:] + [""], h["book"])  # cut one page late
+
+
+# Subject index
+# The index printed at the end of the PDF (xindy sorts it): every definition of the toc's pages is
+# in it under its title, with a page number; it comes after the bibliography, as an unnumbered
+# chapter listed in the table of contents. The rules for comparing titles (case, hyphenation,
+# mathematics left out, titles with commas) are in tools/check_index.py; tests/test_index.py checks
+# the website's index and that the checker fails on a title that is not indexed.
+import check_index  # noqa: E402
+
+
+def test_index_is_sorted_by_xindy(pdf, pages):
+    ind = LATEX / "book.ind"
+    titles = [t for p in pages for t in check_index.definition_titles(p["file"])]
+    assert ind.is_file(), "no book.ind: the index was not made (xindy)"
+    items = re.findall(r"^\s*\\item ", ind.read_text(encoding="utf-8"), re.M)
+    assert len(items) >= len(titles) > 0, f"{len(items)} index entries for {len(titles)} definitions"
+
+
+def test_index_is_the_last_chapter_unnumbered_after_the_bibliography(pdf, text):
+    part = check_index.pdf_index_part(text)
+    assert part, "no page headed Index in the second half of the PDF"
+    book_pages = text.split("\f")
+    start = len(book_pages) - len(part.split("\f"))
+    bibliography = [i for i, page in enumerate(book_pages)
+                    if any(line.strip().lower() == "bibliography" for line in page.splitlines()[:4])]
+    assert bibliography and max(bibliography) < start, "the index must come after the bibliography"
+    toc = (LATEX / "book.toc").read_text(encoding="utf-8")
+    entry = re.findall(r"^\\contentsline \{chapter\}\{(.*)\}\{\d+\}\{[^{}]*\}%?$", toc, re.M)
+    assert entry and entry[-1] == "Index", f"the table of contents does not end with an unnumbered Index: {entry[-3:]}"
+
+
+def test_every_definition_title_is_in_the_pdf_index_with_a_page(pdf, pages):
+    titles = [t for p in pages for t in check_index.definition_titles(p["file"])]
+    missing = check_index.missing_in_pdf(titles, check_index.pdf_index_part(check_index.pdf_raw_text(pdf.path)))
+    assert not missing, f"{len(missing)} definition(s) not in the PDF's index with a page number: {missing}"
