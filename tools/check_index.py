@@ -56,8 +56,11 @@ def unindexed_definitions(md: Path) -> list[str]:
         m = _DEFINITION.match(line)
         if not m:
             continue
-        # the index directive and its closing fence are the two lines right before
-        ok = i >= 2 and _INDEX_DIRECTIVE.match(lines[i - 2]) and lines[i - 1].strip().startswith("```")
+        # the index directive and its closing fence are the two non-blank lines right before
+        j = i - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        ok = j >= 1 and lines[j].strip().startswith("```") and _INDEX_DIRECTIVE.match(lines[j - 1])
         if not ok:
             out.append(f"{md.name}:{i + 1}: {m.group(1) or '(untitled)'}")
     return out
