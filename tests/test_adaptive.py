@@ -215,7 +215,7 @@ def test_tightness_check_rejects_a_doubled_bound():
 @pytest.mark.claim("thm-am-adagrad-regret")
 @pytest.mark.parametrize("decay", [0.0, 1.0, 2.0])
 def test_adagrad_regret_within_bound_zero_mean(decay):
-    """On zero-mean random linear losses (where every learner has regret of order sqrt T) the bound also holds."""
+    r"""On zero-mean random linear losses (where every learner has regret of order $\sqrt{T}$) the bound also holds."""
     T, d = 1500, 20
     G = online.random_linear_problem(T, d, decay=decay, seed=int(10 * decay + 7))
     X = online.run_projected(optim.adagrad(lr=np.sqrt(2.0), eps=1e-10), lambda t, x: G[t - 1], np.zeros(d), T,
