@@ -63,17 +63,27 @@ def _constant(node):
 _NOT_CONSTANT = object()
 
 
+def _source_name(name: str) -> str | None:
+    """The name of a function written in the package, or None for a copy made by mutation testing.
+
+    Under ``make mutation`` mutmut keeps each function ``f`` (wrapped in its dispatcher) and adds
+    copies ``x_f__mutmut_orig``, ``x_f__mutmut_1``, ... (methods: ``xǁClassǁf__mutmut_1``); the
+    copies are not part of the public interface and are skipped.
+    """
+    return None if "__mutmut_" in name else name
+
+
 def _checks_of(module: str) -> list[Check]:
     tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
     found = []
     for node in tree.body:
         targets = []
-        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
-            targets = [(f"{module}.{node.name}", node)]
+        if isinstance(node, ast.FunctionDef) and (name := _source_name(node.name)) and not name.startswith("_"):
+            targets = [(f"{module}.{name}", node)]
         elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-            targets = [(f"{module}.{node.name}" + ("" if f.name == "__init__" else f".{f.name}"), f)
-                       for f in node.body if isinstance(f, ast.FunctionDef)
-                       and (f.name == "__init__" or not f.name.startswith("_"))]
+            targets = [(f"{module}.{node.name}" + ("" if name == "__init__" else f".{name}"), f)
+                       for f in node.body if isinstance(f, ast.FunctionDef) and (name := _source_name(f.name))
+                       and (name == "__init__" or not name.startswith("_"))]
         for target, fn in targets:
             params = {a.arg for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
             for call in ast.walk(fn):

@@ -13,6 +13,15 @@ mutmut names modules after their path and only drops a leading ``src.``, while t
 the unit tests, a ``pyproject.toml`` holding the mutmut configuration), and syncs it file by file, so
 that mutmut's cache there survives between runs and a rerun retests only the functions that changed.
 Only the package's own tests run: not the book, PDF, Binder, browser or claims-page tests.
+Before each run the survivors of the selected modules (and mutants that no test reached) are marked
+untested, so that they are retested against the current tests; killed mutants keep their verdict
+until their function changes. Adding or removing a test *file* changes mutmut's test selection and
+makes it retest everything: add new tests to the module's existing test file.
+
+While writing a test for a survivor, ``--check`` runs one test file against named mutants in the
+mutated copy, without touching mutmut's cache::
+
+    python tools/mutation.py --check tests/test_learning.py nnmath.learning.x_risk__mutmut_3 ...
 
 mutmut and its dependencies are pinned in ``requirements-mutation.txt`` and installed into a
 separate venv ``.venv-mutation`` that sees the book's ``.venv`` through a ``.pth`` file, so the book's
@@ -48,7 +57,8 @@ VENV = ROOT / ".venv-mutation"
 EQUIVALENT = ROOT / "bench" / "mutation-equivalent.txt"
 REPORT = ROOT / "bench" / "mutation.md"
 # Tests of the book rather than of the package: they build the site, the PDF, run Binder or a browser.
-NOT_UNIT_TESTS = {"test_book.py", "test_pdf.py", "test_binder.py", "test_browser.py", "test_claims.py", "test_teaching.py"}
+NOT_UNIT_TESTS = {"test_book.py", "test_pdf.py", "test_binder.py", "test_browser.py", "test_claims.py", "test_teaching.py",
+                  "test_index.py", "test_live_code.py", "test_workflow.py"}
 
 
 def modules() -> list[str]:
@@ -75,6 +85,12 @@ def prepare(selected: list[str]) -> None:
     for p in pkg.glob("*.py"):  # a module removed from the package
         if not (PACKAGE / p.name).exists():
             p.unlink()
+    # mutmut skips a module whose copy in mutants/ is newer than the source, even when that copy is the
+    # plain one it made while another selection of modules was mutated: remove such plain copies.
+    for m in selected:
+        copy = WORK / "mutants" / "src" / "nnmath" / f"{m}.py"
+        if copy.exists() and "__mutmut_orig" not in copy.read_text(encoding="utf-8"):
+            copy.unlink()
     tests = unit_tests()
     for p in tests + [ROOT / "tests" / "conftest.py"]:
         sync(p, WORK / "tests" / p.name)
@@ -127,11 +143,45 @@ def equivalent_reasons() -> dict[str, str]:
     return out
 
 
-def diff_line(python: Path, name: str) -> str:
-    """The changed line of a mutant, from ``mutmut show`` (the first added line of its diff)."""
-    out = subprocess.run([str(python), "-m", "mutmut", "show", name], cwd=WORK, capture_output=True,
-                         text=True).stdout
-    plus = [ln[1:].strip() for ln in out.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+_FUNCTIONS: dict[str, dict[str, list[str]]] = {}
+
+
+def _functions(module: str) -> dict[str, list[str]]:
+    """Name -> source lines of every function and method in mutmut's mutated copy of ``module``."""
+    if module not in _FUNCTIONS:
+        import ast
+
+        path = WORK / "mutants" / "src" / "nnmath" / f"{module}.py"
+        source = path.read_text(encoding="utf-8") if path.exists() else ""
+        lines = source.splitlines()
+        _FUNCTIONS[module] = {node.name: lines[node.lineno - 1: node.end_lineno]
+                              for node in ast.walk(ast.parse(source))
+                              if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return _FUNCTIONS[module]
+
+
+def mutant_diff(name: str) -> list[str]:
+    """The unified diff of mutant ``name`` (``nnmath.MOD.x_f__mutmut_N``) against the original function.
+
+    Read from mutmut's mutated copy of the module, in which every mutant is a copy of the function
+    (``x_f__mutmut_N`` beside ``x_f__mutmut_orig``); faster than ``mutmut show`` and independent of the
+    modules selected by the last run.
+    """
+    import difflib
+
+    _, module, func = name.split(".", 2)
+    functions = _functions(module)
+    orig_name = re.sub(r"__mutmut_\d+$", "__mutmut_orig", func)
+    orig, mutant = functions.get(orig_name), functions.get(func)
+    if orig is None or mutant is None:
+        return []
+    mutant = [ln.replace(func, orig_name) for ln in mutant]  # the def lines differ in the name only
+    return list(difflib.unified_diff(orig, mutant, lineterm="", n=1))
+
+
+def diff_line(name: str) -> str:
+    """The changed line of a mutant (the first added line of its diff)."""
+    plus = [ln[1:].strip() for ln in mutant_diff(name) if ln.startswith("+") and not ln.startswith("+++")]
     return plus[0] if plus else "?"
 
 
@@ -149,20 +199,82 @@ def collect(python: Path, selected: list[str]) -> dict[str, dict]:
     return results
 
 
+SURVIVED, NO_TESTS = 0, 33  # mutmut's exit codes (mutmut.stats.status_by_exit_code)
+
+
+def measured_modules() -> list[str]:
+    """The modules with results in mutmut's cache."""
+    return [m for m in modules() if (WORK / "mutants" / "src" / "nnmath" / f"{m}.py.meta").exists()]
+
+
+def retest_survivors(selected: list[str]) -> int:
+    """Mark the survivors (and the untested) of ``selected`` as not yet checked; return how many."""
+    count = 0
+    for m in selected:
+        meta = WORK / "mutants" / "src" / "nnmath" / f"{m}.py.meta"
+        if not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        reset = [k for k, v in codes.items() if v in (SURVIVED, NO_TESTS)]
+        for k in reset:
+            codes[k] = None
+        if reset:
+            meta.write_text(json.dumps(data, indent=4))
+            count += len(reset)
+    return count
+
+
+def check(python: Path, test_file: str, names: list[str]) -> int:
+    """Run ``test_file`` against each mutant of ``names`` in the mutated copy; print killed/survived."""
+    mutants = WORK / "mutants"
+    if not (mutants / "src" / "nnmath").exists():
+        print("[mutation] no mutated copy yet: run `make mutation` once first", file=sys.stderr)
+        return 2
+    path, sep, node = test_file.partition("::")  # a file, or a pytest node id file::test_name
+    test = Path(path).resolve()
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(mutants / "src"))
+    survivors = 0
+    for name in ["" ] + names:  # "" is the unmutated code: the tests must pass on it
+        env["MUTANT_UNDER_TEST"] = name
+        proc = subprocess.run([str(python), "-m", "pytest", str(test) + sep + node, "-x", "-q", "-p", "no:cacheprovider",
+                               "--rootdir", str(mutants), "-c", str(mutants / "pyproject.toml")],
+                              cwd=mutants, env=env, capture_output=True, text=True)
+        if not name:
+            if proc.returncode != 0:
+                print(proc.stdout[-3000:] + proc.stderr[-2000:])
+                print(f"[mutation] {test.name} fails on the unmutated code: fix it first", file=sys.stderr)
+                return 1
+            continue
+        verdict = "killed" if proc.returncode != 0 else "SURVIVED"
+        survivors += proc.returncode == 0
+        print(f"{verdict:9s} {name}", flush=True)
+    return 1 if survivors else 0
+
+
 def natural(name: str) -> tuple:
     """Sort key: ``f__mutmut_2`` before ``f__mutmut_10``."""
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
-def write_report(python: Path, results: dict[str, dict], seconds: float) -> int:
+LAST_RUN = WORK / "last-run.json"
+
+
+def write_report(python: Path, results: dict[str, dict]) -> int:
     reasons = equivalent_reasons()
+    last = json.loads(LAST_RUN.read_text()) if LAST_RUN.exists() else {"modules": [], "seconds": float("nan"),
+                                                                          "date": "?", "tested": 0}
     lines = [
         "# Mutation testing of `nnmath`",
         "",
-        f"Written by `make mutation` (mutmut 3.8.1) on {time.strftime('%Y-%m-%d')}; this run took "
-        f"{seconds / 60:.1f} min on this machine. Score = (killed + timeout) / tested. A survivor is either",
-        "killed by a new test or listed in `bench/mutation-equivalent.txt` with the reason no input can tell",
-        "it from the original; *unexplained* survivors are open work.",
+        f"Written by `make mutation` (mutmut 3.8.1) on {time.strftime('%Y-%m-%d')}. The last run "
+        f"({last['date']}; {', '.join(last['modules'])}) took {last['seconds'] / 60:.1f} min on this machine",
+        f"(2 cores) and tested {last['tested']} mutants; other modules keep the",
+        "results of their last run. Score = (killed + timeout) / (killed + survived + timeout); a mutant",
+        "that no test reaches counts as a survivor. Every survivor is listed: it is either killed by a new",
+        "test or listed in `bench/mutation-equivalent.txt` with the reason no input can tell it from the",
+        "original; *unexplained* survivors are open work. *Other* counts mutants that crashed the",
+        "interpreter or were skipped.",
         "",
         "| module | mutants | killed | survived | timeouts | other | score | equivalent | unexplained |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -171,11 +283,13 @@ def write_report(python: Path, results: dict[str, dict], seconds: float) -> int:
     unexplained_total = 0
     for m, status in results.items():
         counts = {s: list(status.values()).count(s) for s in set(status.values())}
-        killed, survived, timeout = counts.get("killed", 0), counts.get("survived", 0), counts.get("timeout", 0)
+        # A mutant that no test reaches is a survivor too: nothing would notice it.
+        killed, timeout = counts.get("killed", 0), counts.get("timeout", 0)
+        survived = counts.get("survived", 0) + counts.get("no tests", 0)
         other = len(status) - killed - survived - timeout
         tested = killed + survived + timeout
         score = 100 * (killed + timeout) / tested if tested else float("nan")
-        survivors = sorted((k for k, s in status.items() if s == "survived"), key=natural)
+        survivors = sorted((k for k, s in status.items() if s in ("survived", "no tests")), key=natural)
         eq = [k for k in survivors if k in reasons]
         unexplained = [k for k in survivors if k not in reasons]
         unexplained_total += len(unexplained)
@@ -184,8 +298,8 @@ def write_report(python: Path, results: dict[str, dict], seconds: float) -> int:
         if survivors:
             details += ["", f"## `{m}`: survivors", ""]
             for k in survivors:
-                why = reasons.get(k, "*unexplained*")
-                details.append(f"- `{k}`: `{diff_line(python, k)}` ({why})")
+                why = reasons.get(k, "*unexplained*") + ("; no test reaches it" if status[k] == "no tests" else "")
+                details.append(f"- `{k}`: `{diff_line(k)}` ({why})")
     REPORT.write_text("\n".join(lines + details) + "\n", encoding="utf-8")
     return unexplained_total
 
@@ -194,7 +308,43 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--modules", nargs="*", help="modules to mutate (default: all)")
     ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--check", nargs="+", metavar=("TESTS", "MUTANT"),
+                    help="run TESTS (a test file or a node id file::test) against the named mutants only "
+                         "(no cache change)")
+    ap.add_argument("--show", nargs="+", metavar="MUTANT", help="print the diff of the named mutants")
+    ap.add_argument("--survivors", nargs="+", metavar="MODULE",
+                    help="list the survivors so far of MODULE (also while a run is going on), with their diffs")
+    ap.add_argument("--report", action="store_true",
+                    help="only rewrite bench/mutation.md from the results of the last runs (no mutmut run)")
     args = ap.parse_args(argv)
+    if args.report:
+        python = ensure_venv()
+        unexplained = write_report(python, collect(python, measured_modules()))
+        print(f"[mutation] report in {REPORT.relative_to(ROOT)} ({unexplained} unexplained survivors)")
+        return 0
+    if args.show:
+        for name in args.show:
+            print(f"# {name}")
+            print("\n".join(mutant_diff(name)) or "(no such mutant in the mutated copy)")
+        return 0
+    if args.survivors:
+        reasons = equivalent_reasons()
+        for m in args.survivors:
+            meta = WORK / "mutants" / "src" / "nnmath" / f"{m}.py.meta"
+            codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+            pending = sum(v is None for v in codes.values())
+            names = sorted((k for k, v in codes.items() if v in (SURVIVED, NO_TESTS)), key=natural)
+            print(f"# {m}: {len(codes)} mutants, {pending} not yet checked, {len(names)} survivors so far")
+            for k in names:
+                tag = " [no test reaches it]" if codes[k] == NO_TESTS else ""
+                tag += " [equivalent]" if k in reasons else ""
+                print(f"\n## {k}{tag}")
+                print("\n".join(ln for ln in mutant_diff(k) if not ln.startswith(("---", "+++"))))
+        return 0
+    if args.check:
+        if len(args.check) < 2:
+            ap.error("--check needs a test file and at least one mutant name")
+        return check(ensure_venv(), args.check[0], args.check[1:])
     selected = args.modules or modules()
     unknown = sorted(set(selected) - set(modules()))
     if unknown:
@@ -202,6 +352,11 @@ def main(argv=None) -> int:
         return 2
     python = ensure_venv()
     prepare(selected)
+    again = retest_survivors(selected)
+    before = {m: json.loads(meta.read_text())["exit_code_by_key"] if (meta := WORK / "mutants" / "src" / "nnmath"
+              / f"{m}.py.meta").exists() else {} for m in selected}
+    if again:
+        print(f"[mutation] {again} earlier survivors will be retested", flush=True)
     t0 = time.time()
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
     log = WORK / "mutmut-run.log"  # mutmut redraws a progress line many times a second
@@ -214,7 +369,12 @@ def main(argv=None) -> int:
         print(f"[mutation] mutmut run failed (exit {proc.returncode}); the end of {log.name}:", file=sys.stderr)
         print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
         return proc.returncode
-    unexplained = write_report(python, collect(python, selected), seconds)
+    # The report covers every module measured so far (a run on some modules keeps the others' results).
+    results = collect(python, measured_modules())
+    tested = sum(1 for m in selected for k in results.get(m, {}) if before[m].get(k) is None)
+    LAST_RUN.write_text(json.dumps({"modules": selected, "seconds": seconds, "date": time.strftime("%Y-%m-%d %H:%M"),
+                                    "tested": tested}))
+    unexplained = write_report(python, results)
     print(f"[mutation] report in {REPORT.relative_to(ROOT)} ({unexplained} unexplained survivors; "
           f"{seconds / 60:.1f} min)")
     return 0
