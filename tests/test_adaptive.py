@@ -7,6 +7,7 @@ here they are used as the chapter uses them, and the statements of the chapter a
 from __future__ import annotations
 
 import itertools
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -935,3 +936,281 @@ def test_cosine_check_rejects_off_by_one():
     lrs = _wrong_cosine_off_by_one(50, 1.0, 0.1)
     assert lrs[-1] != pytest.approx(0.1, rel=1e-12)
     assert lrs.mean() != pytest.approx(0.55, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- mutation testing: schedules
+
+
+class TestScheduleEdgeCases:
+    """warmup_cosine and cosine_restarts at their edge cases, defaults and argument bounds."""
+
+    @pytest.mark.parametrize("T", [1, 2, 7])
+    def test_warmup_cosine_single_decay_step(self, T):
+        r"""With $W = T - 1$ the decay phase is the single step $N = 0$: the schedule is $\mathrm{lr}_{\max}(k+1)/W$, then $\mathrm{lr}_{\max}$."""
+        W = T - 1
+        lrs = schedules.warmup_cosine(T, lr_max=3.0, warmup_steps=W, lr_min=0.5)
+        expected = [3.0 * (k + 1) / W for k in range(W)] + [3.0]
+        assert lrs.shape == (T,)
+        assert np.allclose(lrs, expected, rtol=1e-15, atol=0)
+        assert schedules.warmup_cosine(1, lr_max=2.0).tolist() == [2.0]
+
+    def test_warmup_cosine_one_warmup_step_and_defaults(self):
+        r"""$W = 1$ gives $\eta_0 = \mathrm{lr}_{\max}$; the defaults ($W = 0$, $\mathrm{lr}_{\min} = 0$) give $\tfrac12\mathrm{lr}_{\max}(1 + \cos(\pi k/(T-1)))$."""
+        T = 9
+        lrs = schedules.warmup_cosine(T, lr_max=2.0, warmup_steps=1, lr_min=0.5)
+        j = np.arange(T - 1)
+        assert lrs[0] == 2.0
+        assert np.allclose(lrs[1:], 0.5 + 0.75 * (1 + np.cos(np.pi * j / (T - 2))), rtol=1e-14, atol=0)
+        k = np.arange(T)
+        assert np.allclose(schedules.warmup_cosine(T, lr_max=2.0), 1.0 + np.cos(np.pi * k / (T - 1)), rtol=0, atol=1e-15)
+        # lr_min = lr_max is allowed: warm-up, then flat (the warm-up experiment of the chapter)
+        flat = schedules.warmup_cosine(T, lr_max=2.0, warmup_steps=4, lr_min=2.0)
+        assert np.allclose(flat, [0.5, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0], rtol=1e-15, atol=0)
+
+    def test_cosine_restarts_defaults_are_fixed_period_from_lr_max_to_zero(self):
+        r"""With the default $m = 1$ and $\mathrm{lr}_{\min} = 0$, SGDR is $\tfrac12\mathrm{lr}_{\max}(1 + \cos(\pi (k \bmod T_0)/T_0))$ (torch's T_mult = 1)."""
+        k = np.arange(25)
+        lrs = schedules.cosine_restarts(25, lr_max=2.0, period=10)
+        assert np.allclose(lrs, 1.0 + np.cos(np.pi * (k % 10) / 10), rtol=0, atol=1e-15)
+        # period_mult = 3: cycles [0, 4), [4, 16), [16, 52)
+        lrs = schedules.cosine_restarts(30, lr_max=1.0, period=4, period_mult=3, lr_min=0.2)
+        kk = np.arange(30)
+        start = np.where(kk < 4, 0, np.where(kk < 16, 4, 16))
+        length = np.where(kk < 4, 4, np.where(kk < 16, 12, 36))
+        assert np.allclose(lrs, 0.2 + 0.4 * (1 + np.cos(np.pi * (kk - start) / length)), rtol=0, atol=1e-15)
+
+    def test_schedule_bounds_are_checked_against_the_other_arguments(self):
+        """lr_min must not exceed lr_max, and warm-up must leave at least one decay step; the errors name the bound."""
+        with pytest.raises(ValueError, match=r"lr_min must be <= 1\.0, got 2\.0"):
+            schedules.cosine_restarts(10, lr_max=1.0, period=3, lr_min=2.0)
+        with pytest.raises(ValueError, match=r"lr_min must be <= 1\.0, got 2\.0"):
+            schedules.warmup_cosine(10, lr_max=1.0, lr_min=2.0)
+        with pytest.raises(ValueError, match=r"warmup_steps must be an integer <= 9, got 10"):
+            schedules.warmup_cosine(10, lr_max=1.0, warmup_steps=10)
+        assert schedules.cosine_restarts(4, lr_max=1.0, period=2, lr_min=1.0).tolist() == [1.0] * 4
+
+
+@pytest.mark.parametrize("method", ["heavy_ball", "nesterov"])
+def test_momentum_with_warmup_cosine_equals_torch(method):
+    """Heavy ball and Nesterov with a warm-up-cosine schedule equal torch's SGD (momentum, nesterov) with the same LambdaLR."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x0 = rng.standard_normal(4)
+    K = 40
+    lrs = schedules.warmup_cosine(K, lr_max=0.2, warmup_steps=6, lr_min=0.01)
+    opt = getattr(optim, method)(lr=lambda k: lrs[k], momentum=0.8)
+    p = torch.tensor(x0.copy(), requires_grad=True)
+    ref = torch.optim.SGD([p], lr=1.0, momentum=0.8, nesterov=(method == "nesterov"))
+    sched = torch.optim.lr_scheduler.LambdaLR(ref, lambda k: lrs[min(k, K - 1)])
+    x = x0.copy()
+    state = opt.init(x)
+    for _ in range(K):
+        u, state = opt.update(np.tanh(x) + 0.3 * x, state, x)
+        x = x + u
+        p.grad = torch.tanh(p.detach()) + 0.3 * p.detach()
+        ref.step()
+        sched.step()
+        assert np.allclose(x, p.detach().numpy(), rtol=0, atol=1e-12)
+    assert np.abs(x - x0).max() > 1e-2
+
+
+# ----------------------------------------------------------------------------- mutation testing: online
+
+_M32 = 0xFFFFFFFF
+
+
+def _untemper(y):
+    """Inverse of MT19937's output tempering (each xor-shift step is invertible)."""
+    y ^= y >> 18
+    y ^= (y << 15) & 0xEFC60000
+    r = y
+    for _ in range(5):
+        r = y ^ ((r << 7) & 0x9D2C5680)
+    y = r & _M32
+    r = y
+    for _ in range(3):
+        r = y ^ (r >> 11)
+    return r & _M32
+
+
+def _generator_drawing(doubles):
+    """A numpy Generator (MT19937) whose first calls of random() return the given multiples of 2^-53."""
+    bg = np.random.MT19937(0)
+    st = bg.state
+    key = st["state"]["key"].copy()
+    for i, u in enumerate(doubles):
+        k = int(u * 2**53)
+        assert k == u * 2**53
+        key[2 * i], key[2 * i + 1] = _untemper((k >> 26) << 5), _untemper((k & (2**26 - 1)) << 6)
+    st["state"] = {"key": key, "pos": 0}
+    bg.state = st
+    return np.random.Generator(bg)
+
+
+def _chapter_adagrad_norm_B(L, eta, b0, gap):
+    """The bound B of thm-am-adagrad-norm, transcribed from the chapter's statement."""
+    if b0 >= eta * L:
+        return b0 + 2 * gap / eta
+    ell = np.log(eta * L / b0)
+    c = np.sqrt((eta * L) ** 2 + 2 * L * (gap + eta**2 * L * ell))
+    return max(eta * L, c + 2 * (gap + eta**2 * L * (1 + 2 * ell) / 2) / eta)
+
+
+class TestOnlineEdgeCases:
+    """nnmath.online at its edge cases, defaults and argument checks."""
+
+    def test_run_projected_default_box_and_boundary_start(self):
+        """The default box is [-1, 1]: SGD pushed outward is clipped at 1, and a start on the boundary is allowed."""
+        X = online.run_projected(optim.sgd(lr=0.7), lambda t, x: -np.ones_like(x), 0.0, 3)
+        assert isinstance(X, np.ndarray) and X.shape == (4, 1)
+        assert np.allclose(X[:, 0], [0.0, 0.7, 1.0, 1.0], rtol=0, atol=1e-15)
+        for x0 in (1.0, -1.0, np.array([-1.0, 1.0])):
+            X = online.run_projected(optim.sgd(lr=0.5), lambda t, x: np.zeros_like(x), x0, 2)
+            assert np.array_equal(X, np.tile(np.atleast_1d(x0), (3, 1)))
+        X = online.run_projected(optim.sgd(lr=1.0), lambda t, x: np.zeros_like(x), 2.0, 1, lower=2.0, upper=3.0)
+        assert np.array_equal(X, [[2.0], [2.0]])
+
+    def test_run_projected_start_outside_the_box(self):
+        """A start below the lower or above the upper bound, in one coordinate only, is rejected with the box named."""
+        msg = r"^x0 must lie in the box \[lower, upper\]$"
+        with pytest.raises(ValueError, match=msg):
+            online.run_projected(optim.sgd(lr=0.1), lambda t, x: x, np.array([-1.5, 0.0]), 2)
+        with pytest.raises(ValueError, match=msg):
+            online.run_projected(optim.sgd(lr=0.1), lambda t, x: x, np.array([0.0, 1.5]), 2)
+
+    def test_run_projected_protocol(self):
+        """Round t = 1..T reveals grad_fn(t, x_t) at the current iterate; zero steps return x_1 alone; G holds g_1..g_T."""
+        calls = []
+
+        def grad(t, x):
+            calls.append((t, x.copy()))
+            return np.array([t, -t], dtype=float)
+
+        X, G = online.run_projected(optim.sgd(lr=0.1), grad, np.array([0.2, -0.3]), 3, lower=-5.0, upper=5.0,
+                                    return_grads=np.True_)
+        assert [c[0] for c in calls] == [1, 2, 3]
+        for (t, x), row in zip(calls, X[:3]):
+            assert np.array_equal(x, row)
+        assert np.allclose(G, [[1, -1], [2, -2], [3, -3]])
+        assert np.allclose(X[-1], [0.2 - 0.6, -0.3 + 0.6], rtol=0, atol=1e-15)
+        X0, G0 = online.run_projected(optim.sgd(lr=0.1), grad, np.array([0.2, -0.3]), 0, return_grads=True)
+        assert X0.shape == (1, 2) and np.array_equal(X0[0], [0.2, -0.3]) and G0.shape == (0, 2)
+        assert len(calls) == 3
+        with pytest.raises(TypeError, match=r"return_grads must be a bool, got 1"):
+            online.run_projected(optim.sgd(lr=0.1), grad, 0.0, 1, return_grads=1)
+
+    def test_run_projected_converts_exact_rationals_to_floats(self):
+        """Gradients and updates given as exact rationals (fractions) are used as the floats they equal: same iterates."""
+        from fractions import Fraction
+
+        def rational_sgd(lr):
+            return optim.Optimizer(lambda p: None, lambda g, s, p: ([Fraction(-lr) * Fraction(gi) for gi in g], s))
+
+        grad_float = lambda t, x: np.sin(x) + 0.25  # noqa: E731
+        grad_frac = lambda t, x: [Fraction(gi) for gi in np.sin(x) + 0.25]  # noqa: E731
+        ref = online.run_projected(optim.adagrad(lr=0.3), grad_float, np.array([0.5, -0.2]), 5)
+        out = online.run_projected(optim.adagrad(lr=0.3), grad_frac, np.array([0.5, -0.2]), 5)
+        assert np.allclose(out, ref, rtol=0, atol=1e-15)
+        ref = online.run_projected(optim.sgd(lr=0.5), grad_float, np.array([0.5, -0.2]), 5)
+        out = online.run_projected(rational_sgd(Fraction(1, 2)), grad_float, np.array([0.5, -0.2]), 5)
+        assert np.allclose(out, ref, rtol=0, atol=1e-15)
+
+    def test_box_checks(self):
+        """lower = upper in one coordinate is an empty-interior box and rejected; lower and upper must be scalars or vectors."""
+        msg = r"^lower must be < upper in every coordinate$"
+        with pytest.raises(ValueError, match=msg):
+            online.linear_regret(np.ones((2, 2)), np.zeros((2, 2)), lower=np.array([0.0, -1.0]), upper=np.array([0.0, 1.0]))
+        with pytest.raises(ValueError, match=msg):
+            online.run_projected(optim.sgd(lr=0.1), lambda t, x: x, 0.0, 1, lower=1.0, upper=-1.0)
+        with pytest.raises(ValueError, match="lower"):
+            online.run_projected(optim.sgd(lr=0.1), lambda t, x: x, np.zeros(2), 1, lower=-np.ones((1, 2)))
+        with pytest.raises(ValueError, match="upper"):
+            online.run_projected(optim.sgd(lr=0.1), lambda t, x: x, np.zeros(2), 1, upper=np.ones((1, 2)))
+
+    def test_linear_regret_default_box_and_shapes(self):
+        """With the default box [-1, 1]^d the best point is -sign(S_T), so R_T = sum <g_t, x_t> + ||S_T||_1; X may omit x_{T+1}."""
+        rng = np.random.default_rng(13)
+        G = rng.standard_normal((6, 3))
+        X = rng.uniform(-1, 1, size=(7, 3))
+        expected = np.cumsum(np.sum(G * X[:6], axis=1)) + np.abs(np.cumsum(G, axis=0)).sum(axis=1)
+        assert np.allclose(online.linear_regret(G, X), expected, rtol=1e-13, atol=1e-13)
+        assert np.allclose(online.linear_regret(G, X[:6]), expected, rtol=1e-13, atol=1e-13)
+        with pytest.raises(ValueError, match=re.escape("X must have shape (6, 3) or (7, 3), got (8, 3)")):
+            online.linear_regret(G, np.zeros((8, 3)))
+        with pytest.raises(ValueError, match=re.escape("X must have shape (6, 3) or (7, 3), got (6, 2)")):
+            online.linear_regret(G, np.zeros((6, 2)))
+
+    def test_adagrad_regret_bound_default_eps_is_zero(self):
+        r"""Without eps the bound is $(D^2/(2\eta) + \eta)\sum_i \lVert g_{1:T,i}\rVert_2$ (no $\delta$ term)."""
+        G = np.array([[3.0, 0.0], [4.0, 1.0]])
+        b = online.adagrad_regret_bound(G, diameter=2.0, lr=1.0)
+        assert np.allclose(b, [3.0 * 3.0, 3.0 * (5.0 + 1.0)], rtol=1e-15)
+
+    @pytest.mark.parametrize("L, eta, b0, gap, B", [
+        (2.0, 0.5, 1.0, 3.0, 13.0),                                        # b0 = eta L: the first case
+        (0.5, 1.0, 0.6, 1.0, 2.6),                                         # b0 >= eta L although b0 < eta / L
+        (1.0, 1.0, np.exp(-1.0), 1.0, np.sqrt(5.0) + 5.0),                  # ell = 1: c^2 = 5, Delta~ = 5/2
+        (0.1, 1.0, 0.1 * np.exp(-1.0), 0.2, np.sqrt(0.07) + 0.7),           # ell = 1, L < 1: c^2 = 0.07, Delta~ = 0.35
+        (4.0, 0.5, 2.0 * np.exp(-2.0), 1.0, np.sqrt(28.0) + 14.0),          # ell = 2: c^2 = 28, Delta~ = 7/2
+    ])
+    def test_adagrad_norm_bound_closed_form(self, L, eta, b0, gap, B):
+        r"""adagrad_norm_bound equals $B$ of the theorem, evaluated by hand on instances with $\ell \in \{0, 1, 2\}$."""
+        assert online.adagrad_norm_bound(L=L, lr=eta, b0=b0, gap=gap) == pytest.approx(B, rel=1e-13)
+        assert _chapter_adagrad_norm_B(L, eta, b0, gap) == pytest.approx(B, rel=1e-13)
+
+    def test_random_linear_problem_defaults_are_dense_uniform(self):
+        r"""By default ($p_i = 1$, $\mu = 0$) every entry is $U[-1, 1]$: non-zero, mean 0 and variance 1/3 within 4 standard errors."""
+        G = online.random_linear_problem(4000, 5, seed=1).ravel()
+        n = G.size
+        assert np.all(G != 0) and G.min() >= -1.0 and G.max() <= 1.0
+        assert G.min() < -0.999 and G.max() > 0.999
+        assert abs(G.mean()) < 4 * np.sqrt(1 / 3 / n)
+        assert abs(np.mean(G**2) - 1 / 3) < 4 * np.sqrt((1 / 5 - 1 / 9) / n)     # Var(xi^2) = E xi^4 - (E xi^2)^2
+        mu = np.array([0.5, -2.0])
+        Gm = online.random_linear_problem(4000, 2, mean=mu, seed=2)
+        assert np.all(np.abs(Gm - mu) <= 1.0)
+        assert np.all(np.abs(Gm.mean(axis=0) - mu) < 4 * np.sqrt(1 / 3 / 4000))
+
+    def test_random_linear_problem_follows_its_definition(self):
+        r"""$g_{t,i} = b_{t,i}(\mu_i + \xi_{t,i})$ with the mask drawn first as $U_{t,i} < p_i$ and then $\xi = 2V - 1$, from one Generator."""
+        T, d, decay, mu = 50, 4, 0.7, np.array([0.3, -0.1, 0.0, 2.0])
+        rng = np.random.default_rng(21)
+        U = rng.random((T, d))
+        V = rng.random((T, d))
+        ref = np.where(U < np.arange(1, d + 1) ** -decay, mu + (2 * V - 1), 0.0)
+        assert np.allclose(online.random_linear_problem(T, d, decay=decay, mean=mu, seed=21), ref, rtol=0, atol=1e-15)
+
+    def test_random_linear_problem_mask_is_exactly_bernoulli(self):
+        r"""For $U$ uniform on the grid $2^{-53}\mathbb Z \cap [0, 1)$, $P(U < p) = p$ exactly for dyadic $p$: a draw $U = p = 1/2$ is inactive."""
+        G = online.random_linear_problem(1, 2, decay=1.0, seed=_generator_drawing([0.25, 0.5]))
+        assert G[0, 0] != 0.0 and G[0, 1] == 0.0
+        G = online.random_linear_problem(1, 2, decay=1.0, seed=_generator_drawing([0.25, 0.5 - 2.0**-53]))
+        assert G[0, 1] != 0.0
+
+    def test_pushback_adversary_defaults_and_checks(self):
+        """The default centre is 0; round t uses row t - 1 of the magnitudes; zero magnitudes are allowed, negative ones named."""
+        M = np.array([[0.0, 0.5, 2.0], [1.0, 3.0, 0.25]])
+        grad = online.pushback_adversary(M)
+        x = np.array([-0.5, 0.0, 0.5])
+        assert np.array_equal(grad(1, x), [-0.0, 0.5, 2.0])
+        assert np.array_equal(grad(2, x), [-1.0, 3.0, 0.25])
+        with pytest.raises(ValueError, match=r"^magnitudes must be >= 0$"):
+            online.pushback_adversary(np.array([[1.0, -1e-3]]))
+
+    @pytest.mark.parametrize("fn", [lambda t: online.reddi_gradients(t, 3.0),
+                                    lambda t: online.periodic_gradients(t, large=3.0, small=1.0, period=3)])
+    def test_round_index_checks(self, fn):
+        """Rounds are integers counted from 1: t = 1 (also unsigned) is allowed; t = 0 or a float t is rejected."""
+        assert fn(1) == 3.0
+        assert np.array_equal(fn(np.array([1, 2, 3, 4], dtype=np.uint8)), [3.0, -1.0, -1.0, 3.0])
+        for bad in (0, np.array([1.0, 2.0]), np.array([2, 0])):
+            with pytest.raises(ValueError, match=r"^t must be an integer \(array\) >= 1$"):
+                fn(bad)
+
+    def test_reddi_losses_column_input(self):
+        """Iterates of shape (T, 1), as run_projected returns them, give the same losses as shape (T,)."""
+        x = np.array([1.0, 0.5, -1.0, 0.25])
+        assert np.allclose(online.reddi_losses(x[:, None], 3.0), [3.0, -0.5, 1.0, 0.75])
+        assert np.allclose(online.reddi_losses(x, 3.0), [3.0, -0.5, 1.0, 0.75])
+        with pytest.raises(ValueError, match="x"):
+            online.reddi_losses(x[:, None, None], 3.0)
