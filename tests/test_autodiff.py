@@ -1212,3 +1212,337 @@ def test_backward_accepts_a_numpy_vector_of_seeds():
     y = x * x
     ad.backward([y], np.array([0.5]))
     assert x.grad == 2.0
+
+
+# =========================================================================== mutation testing (issue 13)
+# Tests added to kill mutants that the tests above let survive; each asserts a mathematical fact or a
+# documented behaviour with a reference derived independently of the code.
+
+def test_softmax_cross_entropy_rows_of_very_different_scale():
+    r"""Log-softmax is shift-invariant row by row, so a batch whose rows sit at $0$ and at $1000$ gives each row the loss $\log(1 + e + e^2)$ and gradient $\operatorname{softmax}(0, 1, 2) - e_1$ (no row underflows)."""
+    z = np.array([[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0], [-1000.0, -999.0, -998.0]])
+    y = np.array([[1.0, 0.0, 0.0]] * 3)
+    loss, g = ad.softmax_cross_entropy(z, y)
+    s = 1 + math.e + math.e**2
+    assert loss == pytest.approx(3 * math.log(s), rel=1e-13)
+    p = np.array([1.0, math.e, math.e**2]) / s
+    np.testing.assert_allclose(g, np.tile(p - [1.0, 0.0, 0.0], (3, 1)), rtol=1e-12, atol=1e-15)
+
+
+def test_defer_to_numpy_passes_operands_and_returns_not_implemented_for_arrays():
+    """An operator wrapped by `_defer_to_numpy` receives (self, other) unchanged, keeps its name and docstring, and returns NotImplemented for an ndarray so that NumPy applies it elementwise (broadcasting)."""
+    class Scalar:
+        def __init__(self, v):
+            self.v = v
+
+        @ad._defer_to_numpy
+        def __mul__(self, other):
+            """The product of a Scalar and a Scalar or a number."""
+            ad._check_operand(other, Scalar)
+            return Scalar(self.v * (other.v if isinstance(other, Scalar) else other))
+
+        __rmul__ = __mul__
+
+    assert (Scalar(3.0) * Scalar(-2.0)).v == -6.0
+    assert (Scalar(3.0) * 0.5).v == 1.5
+    assert Scalar.__mul__.__name__ == "__mul__"
+    assert Scalar.__mul__.__doc__ == "The product of a Scalar and a Scalar or a number."
+    assert Scalar.__mul__(Scalar(1.0), np.zeros(2)) is NotImplemented
+    out = Scalar(3.0) * np.array([1.0, 2.0])  # NotImplemented, then ndarray.__rmul__ broadcasts
+    assert out.dtype == object and [s.v for s in out] == [3.0, 6.0]
+    # the engines rely on it: Var * ndarray is an object array of Var nodes with the right gradients
+    x = ad.Var(3.0)
+    prods = x * np.array([1.0, 2.0])
+    assert prods.dtype == object and [p.value for p in prods] == [3.0, 6.0]
+    ad.backward(list(prods), [1.0, 1.0])
+    assert x.grad == 3.0
+
+
+def test_preactivation_jacobians_reject_a_batch():
+    """`preactivation_jacobians` is defined at one input: a 2-d `x` (even a batch of one) is rejected with a message naming `x` and its dimension."""
+    Ws, bs = [np.eye(2), np.ones((1, 2))], [np.zeros(2), np.zeros(1)]
+    for x in (np.zeros((1, 2)), np.zeros((3, 2))):
+        with pytest.raises(ValueError, match=r"^x must be an array with 1 dimension"):
+            ad.preactivation_jacobians(Ws, bs, x)
+
+
+# --------------------------------------------------------------------------- constructors and operands
+def test_constructors_check_their_arguments_and_store_floats():
+    """Var and Dual store a real number as a float, reject a Var, a bool or a string with a message naming the argument, and a Dual without a tangent is a constant (tangent 0)."""
+    with pytest.raises(TypeError, match=r"^value must be a real number, got a Var$"):
+        ad.Var(ad.Var(1.0))
+    for bad in ("a", True):
+        with pytest.raises(TypeError, match=r"^value must be a real number"):
+            ad.Var(bad)
+        with pytest.raises(TypeError, match=r"^value must be a real number"):
+            ad.Dual(bad)
+        with pytest.raises(TypeError, match=r"^tangent must be a real number"):
+            ad.Dual(1.0, bad)
+    for v in (2, np.int64(2), np.float32(2.0)):
+        assert type(ad.Var(v).value) is float and ad.Var(v).value == 2.0
+        assert type(ad.Dual(v).value) is float and type(ad.Dual(1.0, v).tangent) is float
+    c = ad.Dual(2.0)
+    assert c.tangent == 0.0  # a constant
+    assert (c * ad.Dual(3.0, 1.0)).tangent == 2.0  # d/dx (2 x) = 2, the constant contributes nothing
+    assert ad.Var(5.0).grad == 0.0 and ad.Var(5.0)._parents == ()
+
+
+def test_overflow_follows_ieee_arithmetic_like_torch():
+    """An intermediate that overflows is inf, not an error, in both engines as in torch.autograd: d(xy)/dx = y = 1e200 although xy = inf."""
+    x, y = ad.Var(1e200), ad.Var(1e200)
+    z = x * y
+    assert z.value == math.inf
+    z.backward()
+    tx = torch.tensor(1e200, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(1e200, dtype=torch.float64, requires_grad=True)
+    (tx * ty).backward()
+    assert x.grad == tx.grad.item() == 1e200
+    d = ad.Dual(1e200, 1.0) * ad.Dual(1e200)
+    assert d.value == math.inf and d.tangent == 1e200
+    assert (ad.Dual(1.0, 1e200) * 1e200).tangent == math.inf  # an overflowing tangent is inf as well
+
+
+def test_bad_operands_are_named_in_the_message():
+    """A non-numeric operand raises TypeError naming the expected operand types and the type received."""
+    with pytest.raises(TypeError, match=r"^other must be a Var or a real number, got str$"):
+        ad.Var(1.0) + "a"
+    with pytest.raises(TypeError, match=r"^other must be a Dual or a real number, got Var$"):
+        ad.Dual(1.0) * ad.Var(2.0)
+    with pytest.raises(TypeError, match=r"^other must be a Var or a real number, got bool$"):
+        ad.Var(1.0) * True
+
+
+# --------------------------------------------------------------------------- powers, log and relu at the edges of their domains
+def _pow_cases():
+    """(base, exponent, value, d/dbase, d/dexponent) from the closed forms d(b^e)/db = e b^(e-1) and d(b^e)/de = b^e log b."""
+    return [
+        (0.5, 1.5, 0.5**1.5, 1.5 * 0.5**0.5, 0.5**1.5 * math.log(0.5)),  # a base in (0, 1)
+        (1.0, 0.5, 1.0, 0.5, 0.0),  # base 1: log 1 = 0
+        (-2.0, 3.0, -8.0, 12.0, None),  # negative base, integer exponent
+        (-2.0, 2.0, 4.0, -4.0, None),
+        (0.0, 2.0, 0.0, 0.0, None),  # x^2 at 0
+        (0.0, 1.0, 0.0, 1.0, None),  # x^1 = x: derivative 1 everywhere
+        (0.0, 0.0, 1.0, 0.0, None),  # x^0 = 1: derivative 0 everywhere
+    ]
+
+
+def test_powers_at_the_edges_match_closed_forms():
+    """b**e and its partial derivatives equal the closed forms for bases in (0, 1], base 1, negative bases with integer exponents and base 0 with exponents 0, 1, 2, in both engines."""
+    for b, e, value, d_base, d_exp in _pow_cases():
+        x = ad.Var(b)
+        out = x**e
+        out.backward()
+        assert out.value == pytest.approx(value, rel=1e-15, abs=0) and x.grad == pytest.approx(d_base, rel=1e-15, abs=0)
+        dual = ad.Dual(b, 1.0) ** e
+        assert dual.value == pytest.approx(value, rel=1e-15, abs=0)
+        assert dual.tangent == pytest.approx(d_base, rel=1e-15, abs=0)
+        if d_exp is not None:  # a Var/Dual exponent needs a positive base
+            t = ad.Var(e)
+            out = b**t
+            out.backward()
+            assert out.value == pytest.approx(value, rel=1e-15) and t.grad == pytest.approx(d_exp, rel=1e-14, abs=0)
+            assert (b ** ad.Dual(e, 1.0)).tangent == pytest.approx(d_exp, rel=1e-14, abs=0)
+            tb = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+            te = torch.tensor(e, dtype=torch.float64, requires_grad=True)
+            (tb**te).backward()
+            assert t.grad == pytest.approx(te.grad.item(), rel=1e-14, abs=1e-300)
+
+
+def test_power_errors_name_the_problem():
+    """0 to a negative power, a negative base to a non-integer power and a non-positive base with a variable exponent raise with messages that say so."""
+    with pytest.raises(ZeroDivisionError, match=r"^0 raised to a negative power$"):
+        ad.Var(0.0) ** -1.0
+    with pytest.raises(ValueError, match=r"^a negative base -2\.0 to the non-integer power 0\.5 is not real$"):
+        ad.Var(-2.0) ** 0.5
+    with pytest.raises(ValueError, match=r"^a negative base -2\.0 to the non-integer power 0\.5 is not real$"):
+        ad.Dual(-2.0) ** 0.5
+    for base in (0.0, -1.0):
+        with pytest.raises(ValueError, match=rf"^base must be positive when the exponent is a Var, got {base}$"):
+            base ** ad.Var(1.0)
+        with pytest.raises(ValueError, match=rf"^base must be positive when the exponent is a Dual, got {base}$"):
+            base ** ad.Dual(1.0)
+
+
+def test_log_domain_and_derivative():
+    """log has derivative 1/v also on (0, 1) and rejects 0 and negative arguments with a message giving the argument."""
+    x = ad.Var(0.5)
+    y = x.log()
+    y.backward()
+    assert y.value == math.log(0.5) and x.grad == 2.0
+    assert ad.Dual(0.25, 1.0).log().tangent == 4.0
+    for v in (0.0, -1.0):
+        with pytest.raises(ValueError, match=rf"^log needs a positive argument, got {v}$"):
+            ad.Var(v).log()
+        with pytest.raises(ValueError, match=rf"^log needs a positive argument, got {v}$"):
+            ad.Dual(v).log()
+
+
+def test_relu_at_zero_is_checked():
+    """relu's at_zero must be a finite real number; a bad value is rejected with a message naming at_zero."""
+    for engine in (ad.Var, ad.Dual):
+        with pytest.raises(TypeError, match=r"^at_zero must be a real number"):
+            engine(0.0).relu("a")
+        with pytest.raises(ValueError, match=r"^at_zero must be finite"):
+            engine(1.0).relu(math.nan)
+    x = ad.Var(0.5)
+    x.relu().backward()
+    assert x.grad == 1.0  # slope 1 on (0, 1) too
+
+
+# --------------------------------------------------------------------------- backward, jvp, vjp: arguments and outputs
+def test_backward_argument_messages():
+    """backward names what it expected: a sequence of Var outputs and one real seed per output (a string, a set or a 2-d array of seeds is not a sequence of numbers)."""
+    x = ad.Var(1.0)
+    y = x * 2.0
+    with pytest.raises(TypeError, match=r"^outputs must be a sequence of Var, got Var$"):
+        ad.backward(y, [1.0])
+    with pytest.raises(TypeError, match=r"^outputs must contain only Var nodes$"):
+        ad.backward([y, 2.0], [1.0, 1.0])
+    for seeds in ("a", {1.0}, np.array([[1.0]]), [1.0, 2.0]):
+        with pytest.raises(ValueError, match=r"^seeds must be a sequence of 1 real numbers \(one per output\)$"):
+            ad.backward([y], seeds)
+    ad.backward((y,), (3.0,))  # any sequence
+    assert x.grad == 6.0
+
+
+def test_jvp_vjp_constant_and_zero_dimensional_outputs():
+    """An output that does not depend on x has tangent 0 and cotangent contribution 0; a scalar output is returned as a float, also when f returns a 0-d array."""
+    x, v = np.array([0.3, -0.7]), np.array([1.0, 2.0])
+    assert ad.jvp(lambda z: 3.0, x, v) == (3.0, 0.0)
+    value, tangent = ad.jvp(lambda z: [z[0] * z[1], 5.0], x, v)
+    np.testing.assert_array_equal(value, [0.3 * -0.7, 5.0])
+    assert tangent[1] == 0.0 and tangent[0] == pytest.approx(-0.7 * 1.0 + 0.3 * 2.0, rel=1e-15)
+    value, tangent = ad.jvp(lambda z: np.asarray(z[0] * z[1]), x, v)  # a 0-d object array
+    assert value == pytest.approx(-0.21, rel=1e-15) and tangent == pytest.approx(-0.1, rel=1e-14)
+    value, cot = ad.vjp(lambda z: z[0] * z[1], x, 2.0)
+    assert type(value) is float and value == pytest.approx(-0.21, rel=1e-15)
+    np.testing.assert_allclose(cot, [2.0 * -0.7, 2.0 * 0.3], rtol=1e-15)
+    value, cot = ad.vjp(lambda z: [z[0] * z[1], 5.0], x, [1.0, 7.0])
+    assert value.shape == (2,) and value[1] == 5.0
+    np.testing.assert_allclose(cot, [-0.7, 0.3], rtol=1e-15)  # the constant output adds nothing
+    value, cot = ad.vjp(lambda z: 4.0, x, 1.0)
+    assert value == 4.0 and np.all(cot == 0.0)
+
+
+def test_jvp_vjp_reject_non_numeric_outputs_naming_the_type():
+    """An output that is neither a number nor a Dual/Var raises TypeError naming the expected types and the type received."""
+    x = np.zeros(2)
+    with pytest.raises(TypeError, match=r"^f must return real numbers or Duals, got str$"):
+        ad.jvp(lambda z: "a", x, x)
+    with pytest.raises(TypeError, match=r"^f must return real numbers or Duals, got str$"):
+        ad.jvp(lambda z: ["a", "b"], x, x)
+    with pytest.raises(TypeError, match=r"^f must return real numbers or Vars, got str$"):
+        ad.vjp(lambda z: ["a", "b"], x, [1.0, 1.0])
+
+
+def test_gradients_need_a_vector_input():
+    """grad_forward and grad_reverse take the gradient of a function of a vector: a 2-d x is rejected with a message naming x."""
+    for grad in (ad.grad_forward, ad.grad_reverse):
+        with pytest.raises(ValueError, match=r"^x must be an array with 1 dimension"):
+            grad(lambda z: z[0, 0], np.zeros((2, 2)))
+    f = lambda z: z[0] * z[1] ** 2  # noqa: E731
+    for grad in (ad.grad_forward, ad.grad_reverse):
+        np.testing.assert_allclose(grad(f, [3.0, 2.0]), [4.0, 12.0], rtol=1e-15)
+
+
+# --------------------------------------------------------------------------- random straight-line programs
+_REFERENCE_INSTRUCTIONS = {  # the formulas of random_program's instructions, written with math on floats
+    "tanh_mul": lambda a, b: math.tanh(a * b),
+    "average": lambda a, b: (a + b) / 2,
+    "tanh_sub": lambda a, b: math.tanh(a - b),
+    "gauss": lambda a, b: math.exp(-a * a) + b / 4,
+    "log": lambda a, b: math.log1p(a * a) - b / 2,
+    "div": lambda a, b: a / (1 + b * b),
+    "relu": lambda a, b: max(a - b, 0.0),
+    "sqrt": lambda a, b: math.hypot(a, b, 1.0) - 1,
+    "exp2": lambda a, b: 2 ** math.tanh(a) - b / 2,
+}
+
+
+def test_program_evaluates_its_instructions_on_the_previous_register():
+    """A Program applies instruction t to the previous register and register j_t, as a reference evaluator on floats computes."""
+    prog = ad.random_program(4, seed=3)
+    x = np.random.default_rng(3).standard_normal(4)
+    regs = list(x)
+    for name, j in prog.instructions:
+        regs.append(_REFERENCE_INSTRUCTIONS[name](regs[-1], regs[j]))
+    assert ad.jvp(prog, x, np.zeros(4))[0] == pytest.approx(regs[-1], rel=1e-13, abs=1e-13)
+    assert prog(torch.tensor(x)).item() == pytest.approx(regs[-1], rel=1e-13, abs=1e-13)
+    assert set(_REFERENCE_INSTRUCTIONS) == {name for name, _ in ad.random_program(30, seed=0).instructions}
+
+
+def test_random_program_structure_and_defaults():
+    """random_program has steps_per_input * n instructions (4n by default), instruction t < n reads input t, later ones read a uniform earlier register, and the ReLU instruction appears by default and never with relu=False."""
+    for n in (1, 3, 7):
+        prog = ad.random_program(n, seed=n)
+        assert len(prog) == 4 * n and prog.n == n
+        assert [j for _, j in prog.instructions[:n]] == list(range(n))
+        assert all(0 <= j < n + t for t, (_, j) in enumerate(prog.instructions))
+        assert len(ad.random_program(n, steps_per_input=1, seed=n)) == n
+    assert "relu" in {name for name, _ in ad.random_program(20, seed=1).instructions}  # 80 draws from 9 names
+    assert all(name != "relu" for s in range(5) for name, _ in ad.random_program(20, relu=False, seed=s).instructions)
+    assert len({name for name, _ in ad.random_program(20, relu=False, seed=1).instructions}) == 8
+    # j at the first free step t = n is uniform over the n + t = 4 earlier registers (n = 2)
+    counts = np.bincount([ad.random_program(2, seed=s).instructions[2][1] for s in range(400)], minlength=4)
+    assert len(counts) == 4 and np.all(np.abs(counts - 100) <= 4 * math.sqrt(400 * 0.25 * 0.75))
+    with pytest.raises(ValueError, match=r"^steps_per_input must be an integer >= 1, got 0$"):
+        ad.random_program(2, steps_per_input=0, seed=0)
+
+
+# --------------------------------------------------------------------------- networks: defaults, messages, checkpointing
+def test_network_functions_default_to_relu_and_the_squared_loss():
+    """The documented defaults: activation "relu" and loss "squared" (the calls without them equal the explicit calls), and mlp_forward of a 3-layer ReLU network equals torch's forward pass."""
+    Ws, bs = random_network([3, 4, 5, 2], 5)
+    rng = np.random.default_rng(5)
+    X, Y = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    out = ad.mlp_forward(Ws, bs, X)
+    h = torch.tensor(X)
+    for ell, (W, b) in enumerate(zip(Ws, bs)):
+        h = h @ torch.tensor(W).T + torch.tensor(b)
+        h = torch.relu(h) if ell < 2 else h
+    np.testing.assert_allclose(out, h.numpy(), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(ad.mlp_forward(Ws, bs, X[2]), h.numpy()[2], rtol=1e-13, atol=1e-14)
+    loss, gW, gb = ad.mlp_backprop(Ws, bs, X, Y)
+    tloss, tW, tb = torch_network_grads(Ws, bs, X, Y, "relu")
+    assert loss == pytest.approx(tloss, rel=1e-12)
+    for a, b in zip(gW + gb, tW + tb):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    loss_c, gW_c, gb_c, _ = ad.mlp_backprop_checkpointed(Ws, bs, X, Y)
+    assert loss_c == pytest.approx(tloss, rel=1e-12)
+    for a, b in zip(gW_c + gb_c, tW + tb):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    deltas = ad.mlp_errors(Ws, bs, X, Y)
+    for a, b in zip(deltas, gb):
+        np.testing.assert_allclose(a.sum(axis=0), b, rtol=1e-12, atol=1e-12)
+
+
+def test_network_shape_messages():
+    """Bad network inputs are rejected with messages giving the expected and the received shapes."""
+    Ws, bs = [np.ones((4, 2)), np.ones((1, 4))], [np.zeros(4), np.zeros(1)]
+    with pytest.raises(ValueError, match=r"^x must have 2 features \(columns of weights\[0\]\), got 3$"):
+        ad.mlp_backprop(Ws, bs, np.zeros(3), np.zeros(1))
+    with pytest.raises(ValueError, match=r"^x must have 2 features \(columns of weights\[0\]\), got 3$"):
+        ad.mlp_forward(Ws, bs, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"^x must be an array with 1 or 2 dimension"):
+        ad.mlp_backprop(Ws, bs, np.zeros((1, 2, 2)), np.zeros(1))
+    with pytest.raises(ValueError, match=r"^weights must contain at least one layer$"):
+        ad.mlp_forward([], [], np.zeros(2))
+    with pytest.raises(ValueError, match=r"^weights\[-1\] must be an array with 2 dimension"):
+        ad.mlp_forward([np.eye(2), np.ones(2)], [np.zeros(2), np.zeros(1)], np.zeros(2))
+
+
+def test_checkpointing_every_segment_length():
+    r"""For every depth $L \le 7$ and segment length $1 \le k \le L$ checkpointed backprop returns plain backprop's gradients with exactly $2L$ layer evaluations and peak storage $\max(c, \max_s (s/k + 1 + \min(k, L - s)))$, $c = \lceil L/k\rceil$ checkpoints, $s$ the segment starts."""
+    rng = np.random.default_rng(0)
+    for L in range(1, 8):
+        Ws, bs = random_network([3] + [4] * (L - 1) + [2], 100 + L)
+        X, Y = rng.standard_normal((2, 3)), rng.standard_normal((2, 2))
+        loss, gW, gb = ad.mlp_backprop(Ws, bs, X, Y, "tanh")
+        for k in range(1, L + 1):
+            loss_c, gW_c, gb_c, stats = ad.mlp_backprop_checkpointed(Ws, bs, X, Y, "tanh", segment=k)
+            assert loss_c == loss
+            for a, b in zip(gW + gb, gW_c + gb_c):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+            starts = range(0, L, k)  # held during the segment at s: the s/k earlier checkpoints, its own, its records
+            expected_peak = max(len(starts), max(s // k + 1 + min(k, L - s) for s in starts))
+            assert stats == (expected_peak, 2 * L, k)
