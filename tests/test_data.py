@@ -88,3 +88,179 @@ def test_bad_input_names_the_argument(call, exc, name):
     """Bad input raises ValueError/TypeError whose message names the offending argument."""
     with pytest.raises(exc, match=name):
         call()
+
+
+# --- Stub generators: every draw is a chosen constant, so the documented scalings can be checked exactly.
+
+
+class _ConstantGenerator(np.random.Generator):
+    """A numpy Generator whose standard normal draws all equal ``normal`` and uniform draws all equal ``uniform``."""
+
+    def __init__(self, normal=1.0, uniform=0.5):
+        super().__init__(np.random.PCG64(0))
+        self.normal, self.u = float(normal), float(uniform)
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        return self.normal if size is None else np.full(size, self.normal)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self.u if size is None else np.full(size, self.u)
+
+
+class _ShapedNormals(np.random.Generator):
+    """A numpy Generator whose standard normal draw of a given shape is a chosen array."""
+
+    def __init__(self, by_shape):
+        super().__init__(np.random.PCG64(0))
+        self.by_shape = {np.empty(k).shape: np.array(v, dtype=float) for k, v in by_shape.items()}
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        return self.by_shape[np.empty(size).shape].copy()
+
+
+def _forward(teacher, X, act):
+    """The teacher evaluated by hand: hidden layers h ↦ act(W h + b), a linear scalar output."""
+    h = np.array(X, dtype=float)
+    *hidden, last = list(zip(teacher.weights, teacher.biases))
+    for W, b in hidden:
+        h = act(np.einsum("jk,ik->ij", W, h) + b)
+    W, b = last
+    return np.einsum("jk,ik->ij", W, h)[:, 0] + b[0]
+
+
+def test_default_target_closed_form():
+    """f(x) = sin(πx) + x/2 at points where sin(πx) is known exactly."""
+    x = [0, 0.5, 1, -0.5, 1 / 6]
+    np.testing.assert_allclose(data.default_target(x), [0.0, 1.25, 0.5, -1.25, 0.5 + 1 / 12], atol=1e-15)
+
+
+def test_regression_defaults_are_the_documented_ones():
+    """Defaults: target sin(πx) + x/2, noise σ = 0.3, inputs filling [-1, 1] uniformly (mean 0, variance 1/3)."""
+    x, y = data.regression_1d(40_000, seed=3)
+    r = y - (np.sin(np.pi * x) + 0.5 * x)
+    assert np.std(r) == pytest.approx(0.3, abs=4 * 0.3 / np.sqrt(2 * x.size))
+    assert abs(np.mean(r)) <= 4 * 0.3 / np.sqrt(x.size)
+    assert -1.0 <= x.min() < -0.999 and 0.999 < x.max() <= 1.0
+    assert abs(np.mean(x)) <= 4 * np.sqrt(1 / 3 / x.size)
+
+
+def test_regression_uses_the_given_target_domain_and_noise():
+    """With σ = 0 the labels are exactly f(x); inputs lie in the given domain with mean at its midpoint."""
+    x, y = data.regression_1d(20_000, target=np.exp, noise_std=0.0, domain=(2.0, 5.0), seed=4)
+    assert x.shape == y.shape == (20_000,)
+    np.testing.assert_array_equal(y, np.exp(x))
+    assert 2.0 <= x.min() < 2.001 and 4.999 < x.max() <= 5.0
+    assert abs(np.mean(x) - 3.5) <= 4 * np.sqrt(9 / 12 / x.size)
+    x, y = data.regression_1d(3, noise_std=0.5, domain=(-1, 1), seed=_ConstantGenerator(normal=2.0, uniform=0.25))
+    np.testing.assert_allclose(y, data.default_target(x) + 0.5 * 2.0)
+
+
+def test_separable_defaults_and_the_margin_is_attained():
+    """Defaults dim = 2 and margin = 0.1: the smallest y⟨w, x⟩ equals the margin (points inside it are pushed to it)."""
+    X, y, w = data.two_class_separable(2000, seed=5)
+    assert X.shape == (2000, 2) and w.shape == (2,)
+    assert np.min(y * (X @ w)) == pytest.approx(0.1, abs=1e-12)
+
+
+def test_separable_push_is_exact_on_chosen_points():
+    """Points inside the margin move along w to distance margin on their side; points on the hyperplane get +1; others stay."""
+    # The w draw (0, 2) normalises to (0, 1); the rows have <w, x> = 0, 2, 0.0625, -0.0625, -3.
+    X0 = np.array([[4.0, 0.0], [-1.0, 2.0], [0.5, 0.0625], [-0.5, -0.0625], [3.0, -3.0]])
+    gen = _ShapedNormals({2: [0.0, 2.0], (5, 2): X0})
+    X, y, w = data.two_class_separable(5, dim=2, margin=0.25, seed=gen)
+    np.testing.assert_array_equal(w, [0.0, 1.0])
+    np.testing.assert_array_equal(y, [1.0, 1.0, 1.0, -1.0, -1.0])
+    expected = X0 + np.array([[0, 0.25], [0, 0], [0, 0.1875], [0, -0.1875], [0, 0]])
+    np.testing.assert_array_equal(X, expected)
+    np.testing.assert_array_equal(y * (X @ w), [0.25, 2.0, 0.25, 0.25, 3.0])
+
+
+def test_teacher_defaults_one_hidden_relu_layer_of_width_32():
+    """Defaults: one hidden ReLU layer of width 32 and a scalar output, noise-free labels."""
+    X, y, teacher = data.teacher_network(40, dim=3, seed=6)
+    assert [W.shape for W in teacher.weights] == [(32, 3), (1, 32)]
+    assert [b.shape for b in teacher.biases] == [(32,), (1,)]
+    assert teacher.activation == "relu"
+    np.testing.assert_allclose(y, _forward(teacher, X, lambda z: np.maximum(z, 0.0)), atol=1e-12)
+
+
+@pytest.mark.parametrize("activation, gain", [("relu", 2.0), ("tanh", 1.0)])
+def test_teacher_scalings_with_constant_draws(activation, gain):
+    """With every normal draw equal to c: W = c·sqrt(gain/fan_in), b = 0.1c, x = c/sqrt(d), y = T(x) + σc."""
+    c, d, width, sigma = 2.0, 4, 5, 0.5
+    X, y, teacher = data.teacher_network(3, dim=d, width=width, depth=2, activation=activation,
+                                         noise_std=sigma, seed=_ConstantGenerator(normal=c))
+    fan_ins = [d, width, width]
+    for W, b, fan_in in zip(teacher.weights, teacher.biases, fan_ins):
+        np.testing.assert_allclose(W, c * np.sqrt(gain / fan_in))
+        np.testing.assert_allclose(b, 0.1 * c)
+    np.testing.assert_allclose(X, c / np.sqrt(d))
+    act = np.tanh if activation == "tanh" else (lambda z: np.maximum(z, 0.0))
+    np.testing.assert_allclose(y, _forward(teacher, X, act) + sigma * c)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_teacher_weight_and_input_variances(activation):
+    """He (2/fan_in) or 1/fan_in weight variance, bias variance 0.01, input variance 1/d, all within 4 s.e."""
+    d, width = 50, 200
+    X, _, teacher = data.teacher_network(400, dim=d, width=width, depth=2, activation=activation, seed=7)
+    gain = 2.0 if activation == "relu" else 1.0
+    for W in teacher.weights:
+        v = W**2 * W.shape[1] / gain  # chi-squared(1) draws: mean 1, variance 2
+        assert abs(v.mean() - 1) <= 4 * np.sqrt(2 / v.size)
+    b = np.concatenate(teacher.biases) ** 2 / 0.01
+    assert abs(b.mean() - 1) <= 4 * np.sqrt(2 / b.size)
+    xs = X**2 * d
+    assert abs(xs.mean() - 1) <= 4 * np.sqrt(2 / xs.size)
+    assert teacher.activation == activation
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_teacher_label_noise_is_independent_gaussian(activation):
+    """Residuals y − T(x) have mean 0 and standard deviation σ, and differ from sample to sample."""
+    sigma = 0.7
+    X, y, teacher = data.teacher_network(20_000, dim=3, width=4, activation=activation, noise_std=sigma, seed=8)
+    r = y - teacher(X)
+    assert abs(r.mean()) <= 4 * sigma / np.sqrt(r.size)
+    assert np.std(r) == pytest.approx(sigma, abs=4 * sigma / np.sqrt(2 * r.size))
+    assert abs(np.corrcoef(r[:-1], r[1:])[0, 1]) <= 4 / np.sqrt(r.size)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_teacher_call_matches_a_hand_written_forward_pass(activation):
+    """T(x) applies the activation after every hidden layer and none after the output layer."""
+    X, _, teacher = data.teacher_network(30, dim=3, width=6, depth=3, activation=activation, seed=9)
+    act = np.tanh if activation == "tanh" else (lambda z: np.maximum(z, 0.0))
+    X = 3.0 * X  # reach both signs and the nonlinear part of tanh
+    np.testing.assert_allclose(teacher(X), _forward(teacher, X, act), atol=1e-12)
+    linear_last = _forward(teacher, X, act)
+    assert not np.allclose(act(linear_last), linear_last)  # an activation on the output would show
+
+
+def test_teacher_is_a_function_of_the_input_values_not_their_type():
+    """Exact rational or integer inputs give the same outputs as their float values."""
+    from fractions import Fraction
+
+    _, _, teacher = data.teacher_network(1, dim=2, width=5, activation="tanh", seed=10)
+    Xq = np.array([[Fraction(1, 3), Fraction(-2, 7)], [Fraction(5, 2), Fraction(0)]], dtype=object)
+    np.testing.assert_allclose(teacher(Xq), teacher(Xq.astype(float)), rtol=1e-14)
+    np.testing.assert_allclose(teacher([[1, -2], [0, 3]]), teacher(np.array([[1.0, -2.0], [0.0, 3.0]])))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda seed: data.regression_1d(3, seed=seed),
+        lambda seed: data.two_class_separable(3, seed=seed),
+        lambda seed: data.teacher_network(3, dim=2, seed=seed),
+        lambda seed: data.digits(seed=seed),
+        lambda seed: data.threshold_classification(3, flip=0.1, seed=seed),
+        lambda seed: data.binary_classification_1d(3, eta=lambda t: 0 * t + 0.5, seed=seed),
+    ],
+)
+def test_bad_seed_message_names_seed(call):
+    """A seed that is neither an integer nor a Generator is rejected with a message naming `seed`."""
+    with pytest.raises(TypeError, match=r"^seed must be an integer seed or a numpy\.random\.Generator"):
+        call("zero")
+    with pytest.raises(ValueError, match=r"^seed must be a non-negative integer seed"):
+        call(-1)
