@@ -1546,3 +1546,23 @@ def test_checkpointing_every_segment_length():
             starts = range(0, L, k)  # held during the segment at s: the s/k earlier checkpoints, its own, its records
             expected_peak = max(len(starts), max(s // k + 1 + min(k, L - s) for s in starts))
             assert stats == (expected_peak, 2 * L, k)
+
+
+def test_activation_and_loss_messages_and_the_default_relu_slope():
+    """An unknown or non-string activation or loss is rejected with a message naming the argument, the choices and the value; relu() without at_zero has slope 0 at 0, as torch.relu."""
+    Ws, bs = [np.ones((4, 2)), np.ones((1, 4))], [np.zeros(4), np.zeros(1)]
+    x, y = np.zeros(2), np.zeros(1)
+    with pytest.raises(ValueError, match=r"^activation must be one of 'relu', 'tanh', 'linear', got 'sig'$"):
+        ad.mlp_backprop(Ws, bs, x, y, "sig")
+    with pytest.raises(TypeError, match=r"^activation must be a string, got int$"):
+        ad.mlp_backprop(Ws, bs, x, y, 3)
+    with pytest.raises(ValueError, match=r"^loss must be one of 'squared', 'cross_entropy', got 'hinge'$"):
+        ad.mlp_backprop(Ws, bs, x, y, loss="hinge")
+    with pytest.raises(TypeError, match=r"^loss must be a string, got int$"):
+        ad.mlp_backprop(Ws, bs, x, y, loss=3)
+    t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    torch.relu(t).backward()
+    v = ad.Var(0.0)
+    v.relu().backward()
+    assert v.grad == t.grad.item() == 0.0
+    assert ad.Dual(0.0, 1.0).relu().tangent == 0.0
