@@ -1396,6 +1396,8 @@ def test_backward_argument_messages():
     y = x * 2.0
     with pytest.raises(TypeError, match=r"^outputs must be a sequence of Var, got Var$"):
         ad.backward(y, [1.0])
+    with pytest.raises(TypeError, match=r"^outputs must be a sequence of Var, got set$"):
+        ad.backward({y}, [1.0])  # a set has no order to pair the outputs with their seeds
     with pytest.raises(TypeError, match=r"^outputs must contain only Var nodes$"):
         ad.backward([y, 2.0], [1.0, 1.0])
     for seeds in ("a", {1.0}, np.array([[1.0]]), [1.0, 2.0]):
