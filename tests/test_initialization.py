@@ -765,3 +765,222 @@ def test_simulate_backward_and_tangent_match_autograd():
     jacobians = torch.autograd.functional.jacobian(layers, torch.tensor(x[0]))  # one per layer
     tangents = [J.numpy() @ dh0[0, :, 0] for J in jacobians]
     np.testing.assert_allclose(P.tangent[0, :, 0], [t @ t for t in tangents], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- mutation-testing additions
+
+def _np_softmax_ce_grads(params, xb, yb):
+    """Cross-entropy of a tanh MLP and its gradients by hand-written backpropagation (NumPy, no autograd)."""
+    hs = [xb]
+    for i in range(0, len(params) - 2, 2):
+        hs.append(np.tanh(hs[-1] @ params[i].T + params[i + 1]))
+    logits = hs[-1] @ params[-2].T + params[-1]
+    m = logits.max(axis=1, keepdims=True)
+    logp = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    B = xb.shape[0]
+    loss = -np.mean(logp[np.arange(B), yb])
+    acc = np.mean(logits.argmax(axis=1) == yb)
+    delta = np.exp(logp)
+    delta[np.arange(B), yb] -= 1.0
+    delta /= B  # d loss / d logits
+    grads = [None] * len(params)
+    for j in range(len(params) - 2, -1, -2):  # j indexes a weight matrix, going down
+        grads[j], grads[j + 1] = delta.T @ hs[j // 2], delta.sum(axis=0)
+        if j > 0:
+            delta = (delta @ params[j]) * (1.0 - hs[j // 2] ** 2)
+    return loss, acc, grads
+
+
+def _train_classifier_reference(X, y, *, depth, width, sigma_w2, sigma_b2, steps, lr, batch_size, seed,
+                                momentum=0.9):
+    """SGD with heavy-ball momentum (buffer = gradient at the first step) written out in NumPy, same torch draws replayed."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    sizes = [X.shape[1]] + [width] * depth + [int(y.max()) + 1]
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        params.append(torch.randn(fan_out, fan_in, generator=gen, dtype=torch.float64).numpy() * np.sqrt(sigma_w2 / fan_in))
+        params.append(torch.randn(fan_out, generator=gen, dtype=torch.float64).numpy() * np.sqrt(sigma_b2))
+    bufs = [None] * len(params)
+    losses, accs = [], []
+    B = min(batch_size, X.shape[0])
+    for step in range(steps + 1):
+        idx = torch.randint(0, X.shape[0], (B,), generator=gen).numpy()
+        loss, acc, grads = _np_softmax_ce_grads(params, X[idx], y[idx])
+        losses.append(loss)
+        accs.append(acc)
+        if step < steps:
+            for k, g in enumerate(grads):
+                bufs[k] = g.copy() if bufs[k] is None else momentum * bufs[k] + g
+                params[k] = params[k] - lr * bufs[k]
+    return np.array(losses), np.array(accs)
+
+
+def _classification_data(n=150, d=3, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    y = (np.argmax(X @ rng.standard_normal((d, classes)), axis=1)).astype(np.int64)
+    return X, y
+
+
+def test_train_classifier_matches_numpy_backprop_with_momentum():
+    """train_classifier is SGD with momentum 0.9 on the cross-entropy of a tanh network with N(0, sigma_w^2/n_in) weights and N(0, sigma_b^2) biases (defaults lr = 0.01, batch 128): a NumPy backprop reference on the same draws gives the same losses and accuracies."""
+    X, y = _classification_data()
+    kw = dict(depth=2, width=5, sigma_w2=1.7, sigma_b2=0.3, steps=4, seed=3)
+    run = init.train_classifier(X, y, **kw)
+    ref_loss, ref_acc = _train_classifier_reference(X, y, lr=0.01, batch_size=128, **kw)
+    assert run.loss.shape == run.accuracy.shape == (5,)
+    np.testing.assert_allclose(run.loss, ref_loss, rtol=1e-11)
+    np.testing.assert_array_equal(run.accuracy, ref_acc)
+    # a larger step and a batch larger than the data set (the whole set is drawn, with replacement)
+    kw2 = dict(depth=3, width=4, sigma_w2=0.9, sigma_b2=0.05, steps=3, seed=1)
+    run2 = init.train_classifier(X, y, lr=0.3, batch_size=500, **kw2)
+    ref_loss2, ref_acc2 = _train_classifier_reference(X, y, lr=0.3, batch_size=500, **kw2)
+    np.testing.assert_allclose(run2.loss, ref_loss2, rtol=1e-11)
+    np.testing.assert_array_equal(run2.accuracy, ref_acc2)
+    # negative control: plain SGD (no momentum) is a different trajectory, which the comparison rejects
+    plain_loss, _ = _train_classifier_reference(X, y, lr=0.3, batch_size=500, momentum=0.0, **kw2)
+    assert np.max(np.abs(run2.loss - plain_loss)) > 1e-4
+
+
+def test_gradient_depth_scale_is_inverse_abs_log_chi1():
+    """xi_grad = 1/|log chi1| for a pair (phi, dphi) with constant dphi = 1 (chi1 = sigma_w^2 exactly, here 2), and at ReLU criticality (chi1 = 1) it is inf without a division by zero."""
+    ones = (np.tanh, lambda u: np.ones_like(u))
+    assert init.chi1(2.0, 0.1, ones) == pytest.approx(2.0, rel=1e-14)
+    assert init.gradient_depth_scale(2.0, 0.1, ones) == pytest.approx(1 / np.log(2.0), rel=1e-12)
+    assert init.gradient_depth_scale(0.5, 0.1, ones) == pytest.approx(1 / np.log(2.0), rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert init.gradient_depth_scale(2.0, 0.0, "relu") == np.inf
+
+
+def test_relu_jacobian_against_autograd_and_kink_convention():
+    """The Jacobian singular values of a ReLU network equal those of torch.autograd's Jacobian, including at x = 0 with zero biases, where every unit sits at the kink and relu'(0) = 0 gives J = 0."""
+    import torch
+
+    n0, widths, s2, b2 = 4, [6, 5], 2.0, 0.2
+    x = np.array([0.9, -0.4, 0.3, 1.2])
+    sv = init.jacobian_singular_values(x, widths, sigma_w2=s2, sigma_b2=b2, phi="relu", seed=2)
+    rng = np.random.default_rng(2)
+    layers, fan_in = [], n0
+    for n in widths:
+        W = rng.standard_normal((n, fan_in)) * np.sqrt(s2 / fan_in)
+        b = np.sqrt(b2) * rng.standard_normal(n)
+        layers.append((torch.tensor(W), torch.tensor(b)))
+        fan_in = n
+
+    def net(v):
+        for W, b in layers:
+            v = torch.relu(W @ v + b)
+        return v
+
+    Jt = torch.autograd.functional.jacobian(net, torch.tensor(x)).numpy()
+    np.testing.assert_allclose(sv, np.linalg.svd(Jt, compute_uv=False), rtol=1e-12, atol=1e-14)
+    assert sv.max() > 0.1
+    zero = init.jacobian_singular_values(np.zeros(n0), widths, sigma_w2=s2, phi="relu", seed=2)
+    np.testing.assert_array_equal(zero, 0.0)
+
+
+def _zero_phi(u):
+    """The zero activation: V(q) = sigma_b^2 for every q, so q* = sigma_b^2."""
+    return 0.0 * u
+
+
+@pytest.mark.parametrize("sigma_b2, q0", [(2.0, 0.25), (2.0, 1.0), (2.0, 7.0), (2.0, 2.0), (1.5e-30, 4e-30)])
+def test_fixed_point_of_constant_length_map(sigma_b2, q0):
+    """For phi = 0 the length map is the constant sigma_b^2, so its unique fixed point sigma_b^2 is found from any q0 (below, above, at it, or tiny)."""
+    assert init.fixed_point_q(1.3, sigma_b2, (_zero_phi, _zero_phi), q0=q0) == pytest.approx(sigma_b2, rel=1e-12)
+
+
+def test_relu_fixed_points_closed_form_and_critical_point():
+    """ReLU: q* = sigma_b^2/(1 - sigma_w^2/2) below 2; at (2, 0) the length map is the identity so q0 itself is returned; with bias or sigma_w^2 > 2 it is inf."""
+    assert init.fixed_point_q(1.2, 0.3, "relu", q0=5.0) == pytest.approx(0.75, rel=1e-14)
+    assert init.fixed_point_q(0.5, 0.6, "relu") == pytest.approx(0.8, rel=1e-14)
+    assert init.fixed_point_q(2.0, 0.0, "relu", q0=3.7) == 3.7
+    assert init.length_map(3.7, 2.0, 0.0, "relu") == 3.7  # the identity map: every q is fixed
+    assert init.fixed_point_q(2.5, 0.0, "relu") == np.inf
+    # at (2, 0) V'(q) = 1: lengths do not converge, the length depth scale is infinite
+    assert init.length_map_slope(1.0, 2.0, 0.0, "relu") == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert init.length_depth_scale(2.0, 0.0, "relu") == np.inf
+
+
+@pytest.mark.parametrize("sigma_w2, sigma_b2", [(1.5, 0.0), (1.5, 0.1)])
+def test_tanh_fixed_point_from_above_and_below(sigma_w2, sigma_b2):
+    """The positive fixed point of the tanh length map (the attractor; 0 is unstable when sigma_w^2 > 1) is reached from q0 below and above it, and equals a bisection root of the adaptively integrated map."""
+    from scipy import optimize
+
+    ref = optimize.brentq(lambda q: _V_ref(q, sigma_w2, sigma_b2) - q, 1e-3, 10.0, xtol=1e-14)
+    for q0 in (1e-3, 1.0, 10.0):
+        assert init.fixed_point_q(sigma_w2, sigma_b2, "tanh", q0=q0) == pytest.approx(ref, rel=1e-8)
+
+
+def _pair_mean_ref(f, g, q, c, n=250):
+    """E f(u1) g(u2), (u1, u2) centred Gaussian with variance q and correlation c, by a physicists' Hermite rule (u2 built from u1 and an independent part)."""
+    x, w = np.polynomial.hermite.hermgauss(n)
+    z1, z2 = np.sqrt(2) * x[:, None], np.sqrt(2) * x[None, :]
+    u1 = np.sqrt(q) * z1
+    u2 = np.sqrt(q) * (c * z1 + np.sqrt(1 - c * c) * z2)
+    return float(w @ (f(u1) * g(u2)) @ w) / np.pi
+
+
+@pytest.mark.parametrize("sigma_w2, sigma_b2", [(4.0, 0.0), (2.5, 0.05)])
+def test_chaotic_depth_scale_uses_slope_at_c_star(sigma_w2, sigma_b2):
+    """In the chaotic phase xi_c = -1/log(sigma_w^2 E[phi'(u1) phi'(u2)]) at the stable correlation c* < 1 of C (c* = 0 without bias), computed independently; using chi1 instead is rejected."""
+    from scipy import optimize
+
+    q = optimize.brentq(lambda s: _V_ref(s, sigma_w2, sigma_b2) - s, 1e-2, 20.0, xtol=1e-14)
+    sech2 = lambda u: np.cosh(u) ** -2  # noqa: E731
+
+    def C(c):
+        return (sigma_w2 * _pair_mean_ref(np.tanh, np.tanh, q, c, n=100) + sigma_b2) / q
+
+    c_star = 0.0 if sigma_b2 == 0 else optimize.brentq(lambda c: C(c) - c, 0.0, 1 - 1e-6, xtol=1e-13)
+    assert 0 <= c_star < 0.99
+    chi_c = sigma_w2 * _pair_mean_ref(sech2, sech2, q, c_star)
+    assert chi_c < 1 < init.chi1(sigma_w2, sigma_b2, "tanh")
+    xi = init.depth_scale(sigma_w2, sigma_b2, "tanh")
+    assert xi == pytest.approx(-1 / np.log(chi_c), rel=1e-6)
+    assert xi != pytest.approx(1 / np.log(init.chi1(sigma_w2, sigma_b2, "tanh")), rel=1e-2)
+
+
+def test_error_messages_name_the_argument():
+    """Bad activations, brackets and tuples raise errors whose message starts with the argument's name and says what was expected."""
+    with pytest.raises(TypeError, match=r"^phi must be 'tanh', 'relu', a callable or a pair \(phi, dphi\), got a tuple of length 3"):
+        init.chi1(1.0, 0.1, (np.tanh, np.tanh, np.tanh))
+    with pytest.raises(TypeError, match=r"^phi must be callable"):
+        init.length_map(1.0, 1.0, 0.0, 3.0)
+    with pytest.raises(TypeError, match=r"^phi must be callable"):
+        init.length_map(1.0, 1.0, 0.0, (np.tanh, 2.0))
+    with pytest.raises(ValueError, match=r"^phi must be one of"):
+        init.chi1(1.0, 0.1, "sigmoid")
+    with pytest.raises(ValueError, match=r"^bracket must be > 0"):
+        init.critical_sigma_w2(0.05, "tanh", bracket=(0.0, 5.0))
+    with pytest.raises(ValueError, match=r"^bracket must be > 0"):
+        init.critical_sigma_w2(0.05, "tanh", bracket=(0.5, -1.0))
+    with pytest.raises(ValueError, match=r"^sigma_b2 must be >= 0"):
+        init.critical_sigma_w2(-0.1, "tanh")
+    with pytest.raises(ValueError, match=r"^relu with sigma_b2 > 0 has no critical point: chi1 < 1 wherever a fixed point exists$"):
+        init.critical_sigma_w2(0.3, "relu")
+    with pytest.raises(ValueError, match=r"^q0 must be > 0"):
+        init.fixed_point_q(1.0, 0.1, q0=0.0)
+    with pytest.raises(ValueError, match=r"^relu: the length map has no finite fixed point for these sigma_w2, sigma_b2 "
+                                         r"\(sigma_w2 > 2, or sigma_w2 = 2 with sigma_b2 > 0\): chi1 is undefined$"):
+        init.chi1(2.0, 0.1, "relu")
+    with pytest.raises(ValueError, match=r"^relu: the length map has no finite fixed point for these sigma_w2, sigma_b2 "
+                                         r"\(no depth scale\)$"):
+        init.length_depth_scale(2.0, 0.1, "relu")
+    with pytest.raises(ValueError, match=r"^the length fixed point is q\* = 0 for these sigma_w2, sigma_b2: the correlation "
+                                         r"map is undefined and correlations are not governed by chi1 \(no depth scale\)$"):
+        init.depth_scale(0.5, 0.0, "tanh")
+    # a callable whose lengths diverge (phi(u) = u, sigma_w^2 > 1): no finite fixed point
+    lin = (lambda u: u, lambda u: 1.0 + 0.0 * u)
+    assert init.fixed_point_q(1.5, 0.1, lin) == np.inf
+    with pytest.raises(ValueError, match=r"^the length map has no finite fixed point for these sigma_w2, sigma_b2: "
+                                         r"chi1 is undefined$"):
+        init.chi1(1.5, 0.1, lin)
+    with pytest.raises(ValueError, match=r"^the length map has no finite fixed point for these sigma_w2, sigma_b2 "
+                                         r"\(no depth scale\)$"):
+        init.length_depth_scale(1.5, 0.1, lin)
