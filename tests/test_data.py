@@ -264,3 +264,82 @@ def test_bad_seed_message_names_seed(call):
         call("zero")
     with pytest.raises(ValueError, match=r"^seed must be a non-negative integer seed"):
         call(-1)
+
+
+def test_binary_classification_extreme_probabilities_and_the_strict_draw():
+    """η ≡ 0 and η ≡ 1 are allowed and give constant labels; Y = +1 iff U < η(x), so η = 0 never gives +1 even for U = 0."""
+    x, y = data.binary_classification_1d(500, eta=lambda t: np.zeros_like(t), seed=11)
+    assert np.all(y == -1.0) and -1 <= x.min() and x.max() <= 1
+    x, y = data.binary_classification_1d(500, eta=lambda t: np.ones_like(t), seed=11)
+    assert np.all(y == 1.0)
+    x, y = data.binary_classification_1d(4, eta=lambda t: 0.0 * t, seed=_ConstantGenerator(uniform=0.0))
+    np.testing.assert_array_equal(y, -1.0)
+    x, y = data.binary_classification_1d(4, eta=lambda t: 0.0 * t + 0.25, seed=_ConstantGenerator(uniform=0.25))
+    np.testing.assert_array_equal(y, -1.0)
+
+
+def test_binary_classification_accepts_exact_rational_probabilities():
+    """η may return exact rationals (an object array of Fractions): they are used as the probabilities they denote."""
+    from fractions import Fraction
+
+    def eta(t):
+        return np.array([Fraction(3, 4) if v > 0 else Fraction(1, 4) for v in t], dtype=object)
+
+    x, y = data.binary_classification_1d(20_000, eta=eta, seed=12)
+    for side, p in [(x > 0, 0.75), (x <= 0, 0.25)]:
+        assert abs(np.mean(y[side] == 1) - p) <= 4 * np.sqrt(p * (1 - p) / side.sum())
+
+
+@pytest.mark.parametrize(
+    "eta",
+    [lambda t: 0.5, lambda t: np.full(t.size + 1, 0.5), lambda t: 0 * t - 0.01, lambda t: 0 * t + 1.01,
+     lambda t: np.where(t > 0, np.nan, 0.5)],
+)
+def test_binary_classification_rejects_eta_that_is_not_a_probability_per_input(eta):
+    """η must return one probability in [0, 1] per input: a scalar, a wrong length, values outside [0, 1] or NaN are refused."""
+    with pytest.raises(ValueError, match=r"^eta must map an array of inputs to probabilities in \[0, 1\] of the same shape$"):
+        data.binary_classification_1d(50, eta=eta, seed=13)
+
+
+def test_threshold_labels_at_the_threshold_and_at_zero_flip():
+    """1{x ≥ 1/2} is 1 at x = 1/2; a flip happens iff U < flip, so flip = 0 never flips, even for U = 0."""
+    x, y = data.threshold_classification(3, flip=0.0, seed=_ConstantGenerator(uniform=0.5))
+    np.testing.assert_array_equal(x, 0.5)
+    np.testing.assert_array_equal(y, True)
+    x, y = data.threshold_classification(3, flip=0.0, seed=_ConstantGenerator(uniform=0.0))
+    np.testing.assert_array_equal(y, False)
+    _, y = data.threshold_classification(1000, flip=1.0, seed=14)
+    x, _ = data.threshold_classification(1000, flip=1.0, seed=14)
+    np.testing.assert_array_equal(y, x < 0.5)
+
+
+def test_digits_default_and_custom_fractions_are_stratified():
+    """The test part holds ⌈f·1797⌉ images (450 for the default f = 1/4); every class is split within one image of f."""
+    s = data.digits(seed=0)
+    assert s.X_test.shape == (450, 64) and s.X_train.shape == (1347, 64)
+    s = data.digits(test_fraction=0.5, seed=3)
+    assert s.X_test.shape[0] == 899 and s.y_train.size + s.y_test.size == 1797
+    counts = np.bincount(np.concatenate([s.y_train, s.y_test]), minlength=10)
+    assert np.all(np.abs(np.bincount(s.y_test, minlength=10) - 0.5 * counts) <= 1)
+
+
+def test_digits_pixels_are_sixteenths():
+    """Pixel intensities 0..16 are divided by 16: values are multiples of 1/16 and the full intensity 16 maps to 1."""
+    s = data.digits(seed=0)
+    X = np.concatenate([s.X_train, s.X_test])
+    assert X.dtype == np.float64 and X.max() == 1.0 and X.min() == 0.0
+    np.testing.assert_array_equal(X * 16, np.round(X * 16))
+    assert set(np.unique(X * 16)) == set(range(17))
+
+
+@pytest.mark.parametrize("fraction, message", [(0.0, "> 0.0"), (-0.1, "> 0.0"), (1.0, "< 1.0"), (1.5, "< 1.0")])
+def test_digits_test_fraction_is_strictly_between_0_and_1(fraction, message):
+    """A test fraction of 0 or 1 (or outside) leaves one part empty and is refused with a message naming test_fraction."""
+    with pytest.raises(ValueError, match=rf"^test_fraction must be {message}"):
+        data.digits(test_fraction=fraction, seed=0)
+
+
+def test_digits_splits_differ_across_many_seeds():
+    """Distinct seeds give distinct splits: seeds 0..9 give 10 different test sets (the seed is not folded into a small pool)."""
+    tests = {data.digits(test_fraction=0.05, seed=seed).X_test.tobytes() for seed in range(10)}
+    assert len(tests) == 10

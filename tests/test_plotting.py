@@ -245,7 +245,7 @@ def test_loglog_rate_without_label_or_reference():
 
 
 def test_rate_lines_keep_their_styles_under_other_rc_defaults():
-    """The fitted line is solid and the data follow the cycle colour even if the default line style is dashed."""
+    """The fitted line and semilogy_rate's default data line are solid, in the data colour, even if the default line style is dashed."""
     x, y = _rate_data()
     with matplotlib.rc_context({"lines.linestyle": "--"}):
         fig, ax = plotting.figure()
@@ -254,15 +254,19 @@ def test_rate_lines_keep_their_styles_under_other_rc_defaults():
         assert fit_line.get_linestyle() == "-"
         assert matplotlib.colors.same_color(fit_line.get_color(), data_line.get_color())
         plt.close(fig)
+        fig, ax = plotting.figure()
+        plotting.semilogy_rate(ax, x, y)
+        assert ax.get_lines()[0].get_linestyle() == "-"
+        plt.close(fig)
 
 
 def test_semilogy_rate_shows_the_fitted_ratio():
     """Linear k and log y axes; the data drawn as a line in the given colour; the legend gives ρ from the fit over fit_range."""
-    k = np.arange(0.0, 20.0)
+    k = np.arange(3.0, 23.0)  # not 0, 1, ...: the x data must be k, not the index
     y = 3.0 * 0.7**k * np.exp(0.1 * np.cos(2.0 * k))
     fig, ax = plotting.figure()
-    fit = plotting.semilogy_rate(ax, k, y, label="GD", color="#009E73", fit_range=(5.0, 12.0))
-    m = (k >= 5) & (k <= 12)
+    fit = plotting.semilogy_rate(ax, k, y, label="GD", color="#009E73", fit_range=(8.0, 15.0))
+    m = (k >= 8) & (k <= 15)
     b, a, _ = _ols(k[m], np.log(y[m]))
     assert (fit.slope, fit.intercept, fit.n) == pytest.approx((b, a, 8), rel=1e-12)
     assert ax.get_xscale() == "linear" and ax.get_yscale() == "log"
