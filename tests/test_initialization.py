@@ -984,3 +984,126 @@ def test_error_messages_name_the_argument():
     with pytest.raises(ValueError, match=r"^the length map has no finite fixed point for these sigma_w2, sigma_b2 "
                                          r"\(no depth scale\)$"):
         init.length_depth_scale(1.5, 0.1, lin)
+
+
+def test_maps_accept_numbers_and_vectors():
+    """length_map and correlation_map return a float for a number and act elementwise on a vector; V(0) = sigma_b^2 for tanh (phi(0) = 0); a 2-D argument is refused."""
+    qs = np.array([0.0, 0.5, 1.0, 2.0])
+    V = init.length_map(qs, 1.3, 0.2, "tanh")
+    assert type(init.length_map(0.5, 1.3, 0.2, "tanh")) is float
+    np.testing.assert_array_equal(V, [init.length_map(float(q), 1.3, 0.2, "tanh") for q in qs])
+    assert V[0] == pytest.approx(0.2, abs=1e-15)
+    cs = np.array([-0.5, 0.0, 0.7])
+    C = init.correlation_map(cs, 0.9, 1.3, 0.2, "tanh")
+    assert type(init.correlation_map(0.7, 0.9, 1.3, 0.2, "tanh")) is float
+    assert type(init.correlation_map(0.7, 0.9, 1.3, 0.2, "relu")) is float
+    np.testing.assert_array_equal(C, [init.correlation_map(float(c), 0.9, 1.3, 0.2, "tanh") for c in cs])
+    with pytest.raises(ValueError, match=r"^q must be an array with"):
+        init.length_map(np.ones((2, 2)), 1.0, 0.0, "tanh")
+    with pytest.raises(ValueError, match=r"^c must be an array with"):
+        init.correlation_map(np.zeros((2, 2)), 1.0, 1.0, 0.0, "tanh")
+
+
+def test_length_map_slope_at_one_and_its_limit_at_zero():
+    """V'(q) at q = 1 matches central differences of the independently integrated map, and for phi = 2 tanh the value at q = 0, sigma_w^2 phi'(0)^2 = 4 sigma_w^2, is the limit of V'(q) as q -> 0."""
+    assert init.length_map_slope(1.0, 1.4, 0.2, "tanh") == pytest.approx(_V_slope_ref(1.0, 1.4, 0.2), rel=1e-6)
+    phi2 = (lambda u: 2 * np.tanh(u), lambda u: 2 * np.cosh(u) ** -2)
+    at_zero = init.length_map_slope(0.0, 0.7, 0.0, phi2)
+    assert at_zero == pytest.approx(4 * 0.7, rel=1e-14)
+    assert init.length_map_slope(1e-7, 0.7, 0.0, phi2) == pytest.approx(at_zero, rel=1e-5)
+
+
+def test_relu_log_norm_mean_default_input_width():
+    """The input width n0 defaults to the first hidden width, so the mean is log(n_L/n_1) - 5/2 sum 1/n_l to first order."""
+    widths = [30, 50, 40]
+    assert init.relu_log_norm_mean(widths) == init.relu_log_norm_mean(widths, n0=30)
+    big = [800, 1200, 1000]
+    expected = np.log(1000 / 800) - 2.5 * sum(1 / n for n in big)
+    assert abs(init.relu_log_norm_mean(big) - expected) < 10 * sum(1 / n**2 for n in big)  # the O(sum 1/n^2) remainder
+
+
+def _simulate_loop_reference(x, widths, *, sigma_w2, sigma_b2, n_networks, backward, seed):
+    """simulate written network by network and input by input (explicit matrices, tanh), on the same draws replayed in simulate's order."""
+    rng = np.random.default_rng(seed)
+    n_inputs, n0 = x.shape
+    dh0 = rng.standard_normal((n_networks, n0, n_inputs))
+    Ws, bs, fan_in = [], [], n0
+    for n in widths:
+        Ws.append(np.sqrt(sigma_w2 / fan_in) * rng.standard_normal((n_networks, n, fan_in)))
+        bs.append(np.sqrt(sigma_b2) * rng.standard_normal((n_networks, n, 1)) if sigma_b2 > 0 else np.zeros((n_networks, n, 1)))
+        fan_in = n
+    u = rng.standard_normal((n_networks, widths[-1], n_inputs))
+    L = len(widths)
+    back_W = {}
+    for layer in range(L - 2, -1, -1):
+        back_W[layer] = (Ws[layer + 1] if backward == "same"
+                         else np.sqrt(sigma_w2 / widths[layer]) * rng.standard_normal((n_networks, widths[layer + 1], widths[layer])))
+    q = np.empty((n_networks, L, n_inputs))
+    sq = np.empty((n_networks, L + 1, n_inputs))
+    tan = np.empty((n_networks, L, n_inputs))
+    back = np.empty((n_networks, L, n_inputs))
+    for k in range(n_networks):
+        for i in range(n_inputs):
+            h = x[i]
+            d = dh0[k, :, i] / np.linalg.norm(dh0[k, :, i])
+            sq[k, 0, i] = h @ h
+            zs = []
+            for layer in range(L):
+                z = Ws[layer][k] @ h + bs[layer][k, :, 0]
+                dz = Ws[layer][k] @ d
+                zs.append(z)
+                h, d = np.tanh(z), np.cosh(z) ** -2 * dz
+                q[k, layer, i] = z @ z / widths[layer]
+                sq[k, layer + 1, i] = h @ h
+                tan[k, layer, i] = dz @ dz
+            g = u[k, :, i] / np.linalg.norm(u[k, :, i])
+            back[k, L - 1, i] = g @ g
+            for layer in range(L - 2, -1, -1):
+                g = np.cosh(zs[layer]) ** -2 * (back_W[layer][k].T @ g)
+                back[k, layer, i] = g @ g
+    return q, sq, tan, back
+
+
+@pytest.mark.parametrize("sigma_b2, backward", [(0.2, "same"), (0.0, "independent")])
+def test_simulate_matches_network_by_network_loop(sigma_b2, backward):
+    """For several networks and several inputs at once, simulate's lengths, squared norms, unit-tangent norms and backpropagated norms equal a per-network, per-input loop (each tangent and each u of norm 1, one bias vector per network shared by all inputs)."""
+    x = np.random.default_rng(0).standard_normal((2, 5))
+    widths = [6, 3, 4]
+    kw = dict(sigma_w2=1.6, sigma_b2=sigma_b2, n_networks=3, seed=7)
+    P = init.simulate(x, widths, phi="tanh", tangent=True, backward=backward, **kw)
+    q, sq, tan, back = _simulate_loop_reference(x, widths, backward=backward, **kw)
+    for got, want in [(P.q, q), (P.sqnorm, sq), (P.tangent, tan), (P.backward, back)]:
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_simulate_defaults():
+    """By default simulate runs one network, with no tangent and no backward pass (None), and is determined by its seed."""
+    x = np.ones((2, 3))
+    P = init.simulate(x, [4, 5], sigma_w2=2.0, seed=1)
+    assert P.q.shape == (1, 2, 2) and P.sqnorm.shape == (1, 3, 2)
+    assert P.tangent is None and P.backward is None
+    np.testing.assert_array_equal(P.sqnorm[0, 0], [3.0, 3.0])
+    np.testing.assert_array_equal(P.sqnorm, init.simulate(x, [4, 5], sigma_w2=2.0, seed=1).sqnorm)
+
+
+@pytest.mark.parametrize("distribution, sigma_b2", [("orthogonal", 0.0), ("orthogonal", 0.3), ("normal", 0.0)])
+def test_jacobian_singular_values_replayed(distribution, sigma_b2):
+    """jacobian_singular_values is the SVD of D_L W_L ... D_1 W_1 with orthogonal (gain sqrt(sigma_w^2)) or Gaussian weights and biases only when sigma_b^2 > 0, on the same draws replayed."""
+    n0, widths, s2 = 4, [5, 3, 4], 1.7
+    x = np.array([0.3, -1.1, 0.6, 0.2])
+    sv = init.jacobian_singular_values(x, widths, sigma_w2=s2, sigma_b2=sigma_b2, phi="tanh", distribution=distribution,
+                                       seed=5)
+    rng = np.random.default_rng(5)
+    h, J, fan_in = x, np.eye(n0), n0
+    for n in widths:
+        W = (init.orthogonal(fan_in, n, generator=rng, gain=np.sqrt(s2)) if distribution == "orthogonal"
+             else rng.standard_normal((n, fan_in)) * np.sqrt(s2 / fan_in))
+        b = np.sqrt(sigma_b2) * rng.standard_normal(n) if sigma_b2 > 0 else np.zeros(n)
+        z = W @ h + b
+        J = np.diag(np.cosh(z) ** -2) @ W @ J
+        h, fan_in = np.tanh(z), n
+    np.testing.assert_allclose(sv, np.linalg.svd(J, compute_uv=False), rtol=1e-12, atol=1e-14)
+    # sigma_w^2 = 0: zero weights, a zero Jacobian
+    zero = init.jacobian_singular_values(x, widths, sigma_w2=0.0, phi="tanh", distribution=distribution, seed=5)
+    np.testing.assert_array_equal(zero, 0.0)
