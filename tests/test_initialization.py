@@ -93,6 +93,16 @@ def _wrong_orthogonal_no_sign_fix(fan_in, fan_out, *, generator):
     return Q if fan_out >= fan_in else Q.T
 
 
+def test_orthogonal_follows_the_documented_construction():
+    """orthogonal(fan_in, fan_out) is gain * Q diag(sign diag R) for G = QR, G of shape (max, min) drawn from the generator, returned as is when fan_out >= fan_in (a square matrix included) and transposed otherwise."""
+    for fan_in, fan_out in [(4, 4), (3, 5), (5, 3)]:
+        W = init.orthogonal(fan_in, fan_out, generator=np.random.default_rng(8), gain=0.7)
+        G = np.random.default_rng(8).standard_normal((max(fan_in, fan_out), min(fan_in, fan_out)))
+        Q, R = np.linalg.qr(G)
+        Q = Q @ np.diag(np.sign(np.diag(R)))
+        np.testing.assert_allclose(W, 0.7 * (Q if fan_out >= fan_in else Q.T), rtol=1e-13, atol=1e-15)
+
+
 def test_orthogonal_negative_control_without_sign_fix():
     """Without the sign correction the (1,1) entry of Q is biased (its mean is not 0), which the Haar check rejects."""
     rng = np.random.default_rng(5)
@@ -887,10 +897,11 @@ def _zero_phi(u):
     return 0.0 * u
 
 
-@pytest.mark.parametrize("sigma_b2, q0", [(2.0, 0.25), (2.0, 1.0), (2.0, 7.0), (2.0, 2.0), (1.5e-30, 4e-30)])
+@pytest.mark.parametrize("sigma_b2, q0", [(2.0, 0.25), (2.0, 1.0), (2.0, 7.0), (2.0, 2.0), (1.5e-30, 4 * 1e-30)])
 def test_fixed_point_of_constant_length_map(sigma_b2, q0):
     """For phi = 0 the length map is the constant sigma_b^2, so its unique fixed point sigma_b^2 is found from any q0 (below, above, at it, or tiny)."""
-    assert init.fixed_point_q(1.3, sigma_b2, (_zero_phi, _zero_phi), q0=q0) == pytest.approx(sigma_b2, rel=1e-12)
+    q = init.fixed_point_q(1.3, sigma_b2, (_zero_phi, _zero_phi), q0=q0)
+    assert abs(q / sigma_b2 - 1) < 1e-12  # relative: pytest.approx would also accept 0 next to 1.5e-30
 
 
 def test_relu_fixed_points_closed_form_and_critical_point():
