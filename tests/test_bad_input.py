@@ -32,6 +32,7 @@ import torch
 import nnmath
 
 PACKAGE = Path(nnmath.__file__).resolve().parent
+INTEGER_DTYPES = {"int", "np.int64", "np.int32", "np.intp", "numpy.int64"}
 VALIDATORS = {"check_int", "check_real", "check_array", "check_choice", "check_rng", "check_callable", "check_interval"}
 
 
@@ -45,6 +46,8 @@ class Check:
     validator: str       # check_int, check_real, ...
     bounds: tuple        # ((keyword, constant value), ...) for keywords with constant values
     keywords: tuple      # every keyword the call passes (constant or not)
+    shape_axes: tuple = ()   # check_array with shape=(...): per axis, whether its length is fixed (not None)
+    integer: bool = False    # check_array with an integer dtype (int, np.int64, ...)
 
     def get(self, key, default=None):
         return dict(self.bounds).get(key, default)
@@ -93,7 +96,12 @@ def _checks_of(module: str) -> list[Check]:
                     bounds = tuple((k.arg, v) for k in call.keywords
                                    if k.arg is not None and (v := _constant(k.value)) is not _NOT_CONSTANT)
                     keywords = tuple(k.arg for k in call.keywords if k.arg is not None)
-                    found.append(Check(target, call.args[1].id, call.args[0].value, call.func.id, bounds, keywords))
+                    kw = {k.arg: k.value for k in call.keywords if k.arg is not None}
+                    shape_axes = (tuple(not (isinstance(e, ast.Constant) and e.value is None) for e in kw["shape"].elts)
+                                  if isinstance(kw.get("shape"), ast.Tuple) else ())
+                    integer = "dtype" in kw and ast.unparse(kw["dtype"]) in INTEGER_DTYPES
+                    found.append(Check(target, call.args[1].id, call.args[0].value, call.func.id, bounds, keywords,
+                                       shape_axes, integer))
     return found
 
 
@@ -473,6 +481,17 @@ def bad_values(check: Check, valid_value) -> list[tuple[str, object, type]]:
     return [b for b in _bad_values(check, valid_value) if (check.target, check.param, b[0]) not in ACCEPTED]
 
 
+def _as_array(value):
+    """``value`` as a plain numeric NumPy array, or None (no valid value, a tensor, a ragged list)."""
+    if value is None or isinstance(value, torch.Tensor):
+        return None
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        return None
+    return arr if arr.dtype.kind in "biuf" else None
+
+
 def _bad_values(check: Check, valid_value) -> list[tuple[str, object, type]]:
     out = []
     single = len(_VALIDATORS_OF[(check.target, check.param)]) == 1
@@ -495,6 +514,16 @@ def _bad_values(check: Check, valid_value) -> list[tuple[str, object, type]]:
         if ndim is not None:
             allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
             out.append((f"ndim not in {allowed}", np.zeros((1,) * (max(allowed) + 1)), ValueError))
+        arr = _as_array(valid_value)
+        if arr is not None and check.shape_axes and arr.ndim == len(check.shape_axes):
+            # one more entry along the first axis of fixed length (fixed by a constant or by another argument)
+            axis = check.shape_axes.index(True) if True in check.shape_axes else None
+            if axis is not None and arr.shape[axis] >= 1:
+                out.append((f"one entry too many on axis {axis}",
+                            np.concatenate([arr, arr.take([0], axis=axis)], axis=axis), ValueError))
+        if arr is not None and check.integer and arr.size:
+            # (an argument that may also be a scalar, checked by check_int, is given as an array here)
+            out.append(("not whole numbers", (arr if single else np.atleast_1d(arr)).astype(float) + 0.5, ValueError))
         if single and "dtype" not in check.keywords and "finite" not in check.keywords and valid_value is not None:
             arr = np.array(valid_value, dtype=float)
             if arr.size:

@@ -39,6 +39,19 @@ def test_check_array_shape_and_finiteness():
         v.check_array("x", ["a"])
 
 
+def test_check_array_integer_dtype_rejects_fractions():
+    """With an integer dtype, whole-number floats are converted exactly and a fraction is an error, not truncated."""
+    out = v.check_array("t", [0.0, 3.0, 7.0], dtype=np.int64)
+    assert out.dtype == np.int64 and out.tolist() == [0, 3, 7]
+    assert v.check_array("t", np.array([2, 5], dtype=np.int32), dtype=int).tolist() == [2, 5]
+    with pytest.raises(ValueError, match=r"t must contain whole numbers, got 2\.5"):
+        v.check_array("t", [1.0, 2.5], dtype=np.int64)
+    with pytest.raises(ValueError, match="whole numbers"):
+        v.check_array("t", [[-0.5]], dtype=int)
+    with pytest.raises(TypeError, match="t must be a numeric array"):
+        v.check_array("t", [np.nan], dtype=int)
+
+
 def test_check_interval():
     """An interval is a pair low < high of finite numbers."""
     assert v.check_interval("domain", (0, 1)) == (0.0, 1.0)

@@ -80,12 +80,17 @@ def check_array(
 
     ``shape`` may contain ``None`` for an axis of any length. Non-numeric input
     raises ``TypeError``; a wrong dimension, shape or a non-finite entry raises
-    ``ValueError``.
+    ``ValueError``. With an integer ``dtype`` (labels, step counts), an entry that is not a whole
+    number (``1.5``) raises ``ValueError`` instead of being truncated.
     """
     try:
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}: {exc}") from None
+    if arr.dtype.kind in "iu":
+        raw = np.asarray(value)  # non-finite floats already failed the conversion above
+        if raw.dtype.kind == "f" and np.any(raw != np.round(raw)):
+            raise ValueError(f"{name} must contain whole numbers, got {raw[raw != np.round(raw)].flat[0]}")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
