@@ -1568,3 +1568,30 @@ def test_activation_and_loss_messages_and_the_default_relu_slope():
     v.relu().backward()
     assert v.grad == t.grad.item() == 0.0
     assert ad.Dual(0.0, 1.0).relu().tangent == 0.0
+
+
+def test_jvp_vjp_argument_messages():
+    """jvp and vjp name the argument that is wrong: a non-callable f, a non-numeric x, a tangent v or cotangent u of the wrong shape."""
+    for fn in (ad.jvp, ad.vjp):
+        with pytest.raises(TypeError, match=r"^f must be callable, got 3 of type int$"):
+            fn(3, np.zeros(2), np.zeros(2))
+        with pytest.raises(TypeError, match=r"^x must be a numeric array"):
+            fn(lambda z: z, "a", np.zeros(2))
+    with pytest.raises(ValueError, match=r"^v must have shape \(2\), got \(3,\)$"):
+        ad.jvp(lambda z: z, np.zeros(2), np.zeros(3))
+    with pytest.raises(ValueError, match=r"^u must have shape \(2\), got \(3,\)$"):
+        ad.vjp(lambda z: z, np.zeros(2), np.zeros(3))
+
+
+def test_jvp_vjp_of_a_matrix_function_keep_the_shapes():
+    r"""For $F(X) = X^2$ on $2\times 2$ matrices, jvp returns $(X^2, XV + VX)$ and vjp returns $(X^2, UX^\top + X^\top U)$, each with the matrix shape."""
+    rng = np.random.default_rng(8)
+    X, V, U = rng.standard_normal((3, 2, 2))
+    value, tangent = ad.jvp(lambda Z: Z @ Z, X, V)
+    assert value.shape == tangent.shape == (2, 2)
+    np.testing.assert_allclose(value, X @ X, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(tangent, X @ V + V @ X, rtol=1e-13, atol=1e-15)
+    value, cot = ad.vjp(lambda Z: Z @ Z, X, U)
+    assert value.shape == cot.shape == (2, 2)
+    np.testing.assert_allclose(value, X @ X, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(cot, U @ X.T + X.T @ U, rtol=1e-13, atol=1e-15)
