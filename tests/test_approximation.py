@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -1024,3 +1025,463 @@ def test_planted_ball_law_and_saddle_target():
         assert t.path_norm == pytest.approx(4 + 2 * 0.3, rel=1e-3)
         # even in s_1 and s_2: f(x) = f(-x), so the least-squares linear part vanishes
         np.testing.assert_allclose(t(X), t(-X), atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- exact messages and small closed forms
+
+
+DEPTH_FUNCTIONS = [
+    ("k", lambda v: ap.sawtooth(np.array([0.5]), v)),
+    ("k", ap.sawtooth_network),
+    ("k", lambda v: ap.sawtooth_l1_lower_bound(v, 1)),
+    ("m", lambda v: ap.yarotsky_square(np.array([0.5]), v)),
+    ("m", ap.yarotsky_network),
+    ("m", lambda v: ap.yarotsky_product(np.array([0.5]), np.array([0.25]), v)),
+    ("m", lambda v: ap.yarotsky_polynomial(np.array([0.5]), [1.0, 2.0], v)),
+]
+
+
+@pytest.mark.parametrize("name, call", DEPTH_FUNCTIONS)
+def test_depth_messages_name_the_argument_and_the_bound(name, call):
+    """A depth is a number of compositions, an integer >= 0: negative, fractional, string and boolean depths are refused with that message."""
+    for bad, shown in [(-1, "-1"), (2.5, "2.5"), ("3", "'3'"), (True, "True")]:
+        with pytest.raises(ValueError, match=rf"^{name} must be an integer >= 0, got {re.escape(shown)}$"):
+            call(bad)
+
+
+UNIT_FUNCTIONS = [
+    ("x", lambda v: ap.tent(v)),
+    ("x", lambda v: ap.sawtooth(v, 2)),
+    ("x", lambda v: ap.yarotsky_square(v, 2)),
+    ("x", lambda v: ap.yarotsky_product(v, np.full(v.shape, 0.5), 2)),
+    ("y", lambda v: ap.yarotsky_product(np.full(v.shape, 0.5), v, 2)),
+    ("x", lambda v: ap.yarotsky_polynomial(v, [1.0, 2.0, 3.0], 2)),
+    ("x", lambda v: ap.sobolev_bumps(v, np.array([1.0, -1.0]), 1)),
+]
+
+
+@pytest.mark.parametrize("name, call", UNIT_FUNCTIONS)
+def test_unit_interval_is_closed_and_the_message_names_the_range(name, call):
+    """The functions of the chapter live on the closed interval $[0, 1]$: both end points are accepted, a point beyond either end is refused with the range of the values."""
+    call(np.array([0.0, 1.0]))  # both ends belong to [0, 1]
+    for bad, lo, hi in [([0.5, 1.25], "0.5", "1.25"), ([-0.25, 0.5], "-0.25", "0.5"), ([-0.5, 1.5], "-0.5", "1.5")]:
+        with pytest.raises(ValueError, match=rf"^{name} must have all entries in \[0, 1\], got values in \[{lo}, {hi}\]$"):
+            call(np.array(bad))
+
+
+def test_tent_map_closed_form_and_relu_form():
+    r"""The tent map is $2x$ then $2(1-x)$, equals $2\relu(x) - 4\relu(x - 1/2)$ on $[0, 1]$ and is the one-fold sawtooth."""
+    np.testing.assert_array_equal(ap.tent(np.array([0.0, 0.25, 0.5, 0.75, 1.0])), [0.0, 0.5, 1.0, 0.5, 0.0])
+    x = np.random.default_rng(3).uniform(0, 1, 400)
+    np.testing.assert_allclose(ap.tent(x), 2 * _relu(x) - 4 * _relu(x - 0.5), atol=1e-15)
+    np.testing.assert_array_equal(ap.tent(x), ap.sawtooth(x, 1))
+    # the chapter's statement g([0, 1]) = [0, 1]: the image of the grid is the whole interval
+    assert ap.tent(DYADIC).min() == 0.0 and ap.tent(DYADIC).max() == 1.0
+
+
+def test_product_shape_mismatch_and_polynomial_degree_zero():
+    """The product needs x and y of one shape (the message gives both), a polynomial needs a coefficient, and a constant polynomial is reproduced exactly."""
+    with pytest.raises(ValueError, match=r"^x and y must have the same shape, got \(2,\) and \(3,\)$"):
+        ap.yarotsky_product(np.full(2, 0.5), np.full(3, 0.5), 2)
+    with pytest.raises(ValueError, match=r"^coeffs must contain at least one coefficient$"):
+        ap.yarotsky_polynomial(np.array([0.5]), [], 2)
+    x = np.linspace(0.0, 1.0, 7)
+    for m in (0, 3):
+        out = ap.yarotsky_polynomial(x, [0.7], m)
+        assert out.shape == x.shape and out.dtype == np.float64
+        np.testing.assert_array_equal(out, np.full(7, 0.7))
+    # degree one is exact too (no product is needed for P_1 = x)
+    np.testing.assert_allclose(ap.yarotsky_polynomial(x, [0.7, -2.0], 3), 0.7 - 2.0 * x, atol=1e-15)
+
+
+def test_l1_lower_bound_is_the_lemma_formula_clipped_at_zero():
+    r"""`sawtooth_l1_lower_bound` is $(2^k - 2p - 2)/(8\cdot 2^k)$ exactly (rational arithmetic), and 0 once $2p + 2 \ge 2^k$."""
+    for k in range(0, 9):
+        for p in range(1, 2**k + 3):
+            exact = max(Fraction(0), Fraction(2**k - 2 * p - 2, 8 * 2**k))
+            assert Fraction(ap.sawtooth_l1_lower_bound(k, p)) == exact
+    assert ap.sawtooth_l1_lower_bound(6, 1) == pytest.approx(60 / 512, rel=0)
+    assert ap.sawtooth_l1_lower_bound(3, 3) == 0.0  # 2^3 - 2*3 - 2 = 0
+
+
+def test_ridge_network_of_an_affine_float32_network_and_its_messages():
+    r"""Lifting an affine $h(t) = at + c$ (a default float32 layer) gives the affine ridge $x \mapsto a\inner{w}{x} + c$; a first layer with two inputs, or no Linear first layer, is refused."""
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(1, 1)  # float32, as torch makes it by default
+    with torch.no_grad():
+        lin.weight.fill_(1.5)
+        lin.bias.fill_(-0.25)
+    w = np.array([2.0, -1.0, 0.5])
+    net = ap.ridge_network(torch.nn.Sequential(lin), w)
+    X = np.random.default_rng(0).uniform(-1, 1, (50, 3))
+    with torch.no_grad():
+        out = net(torch.from_numpy(X)).reshape(-1).numpy()
+    np.testing.assert_allclose(out, 1.5 * X @ w - 0.25, atol=1e-6)
+    assert net[0].in_features == 3 and net[0].out_features == 1
+    message = r"^net must be a torch\.nn\.Sequential whose first layer is a Linear layer with one input$"
+    for bad in (torch.nn.ReLU(),
+                torch.nn.Sequential(torch.nn.Linear(2, 3, dtype=torch.float64), torch.nn.ReLU(), torch.nn.Linear(3, 1)),
+                torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(1, 1))):
+        with pytest.raises(ValueError, match=message):
+            ap.ridge_network(bad, w)
+
+
+def _random_features_reference(f, n, activation, scale, n_grid, seed):
+    """The sup residual of the least-squares fit, by an orthogonal projection (QR) instead of lstsq."""
+    rng = np.random.default_rng(seed)
+    w, b = rng.uniform(-scale, scale, n), rng.uniform(-scale, scale, n)
+    x = np.linspace(-1.0, 1.0, n_grid)
+    Phi = np.ones((n_grid, n + 1))
+    for i in range(n):
+        Phi[:, i + 1] = activation(w[i] * x + b[i])
+    U, sv, _ = np.linalg.svd(Phi, full_matrices=False)
+    Q = U[:, sv > 1e-10 * sv[0]]  # an orthonormal basis of the span (a unit may vanish on [-1, 1])
+    y = f(x)
+    return np.max(np.abs(y - Q @ (Q.T @ y)))
+
+
+def test_random_features_error_is_the_least_squares_residual():
+    r"""With $w_i, b_i \sim U[-s, s]$ (default $s = 4$ on 1001 points of $[-1, 1]$) the error is the sup residual of the orthogonal projection onto the span of $1$ and the units (basis by SVD)."""
+    f = lambda t: np.exp(t) * np.cos(3 * t)  # noqa: E731
+    for n, scale, n_grid, seed in [(5, 2.5, 40, 0), (3, 0.5, 9, 1)]:
+        got = ap.random_features_error(f, n, _relu, scale=scale, n_grid=n_grid, seed=seed)
+        assert got == pytest.approx(_random_features_reference(f, n, _relu, scale, n_grid, seed), rel=1e-9)
+    assert ap.random_features_error(f, 6, np.tanh, seed=2) == pytest.approx(
+        _random_features_reference(f, 6, np.tanh, 4.0, 1001, 2), rel=1e-9)
+    # with the identity as activation the span is {1, x}: the error is that of the least-squares line on the grid
+    x = np.linspace(-1.0, 1.0, 1001)
+    line = np.max(np.abs(np.polyval(np.polyfit(x, f(x), 1), x) - f(x)))
+    assert ap.random_features_error(f, 4, lambda t: t, seed=3) == pytest.approx(line, rel=1e-9)
+
+
+def _hat_lstsq_reference(f, n, n_grid):
+    """Least squares over c + sum_i a_i relu(x - i/n) on the grid, solved by numpy's lstsq in the ReLU basis."""
+    x = np.linspace(0.0, 1.0, n_grid)
+    A = np.column_stack([np.ones(n_grid)] + [_relu(x - i / n) for i in range(n)])
+    coef = np.linalg.lstsq(A, f(x), rcond=None)[0]
+    return x, A @ coef
+
+
+@pytest.mark.parametrize("n, n_grid", [(1, 2), (1, 5), (3, 7), (4, 50), (16, 2049)])
+def test_shallow_lstsq_fit_is_the_least_squares_fit(n, n_grid):
+    r"""The fit with fixed knots $i/n$ equals the least-squares solution in the ReLU basis (computed independently), on any grid of at least 2 points, default 2049."""
+    f = lambda t: np.sin(5 * t) + t**2  # noqa: E731
+    x, ref = _hat_lstsq_reference(f, n, n_grid)
+    kw = {} if n_grid == 2049 else {"n_grid": n_grid}
+    net = ap.shallow_lstsq_fit(f, n, **kw)
+    np.testing.assert_allclose(ap.evaluate_network(net, x), ref, atol=1e-9)
+    assert net[0].out_features == n
+    # the network is affine on each cell [i/n, (i+1)/n]: its knots are the i/n
+    np.testing.assert_allclose(-net[0].bias.detach().numpy(), np.arange(n) / n, atol=1e-15)
+
+
+def test_relu_interpolant_defaults_and_message():
+    r"""The interpolant's default interval is $[0, 1]$ (nodes $i/n$), and $a \ge b$ is refused with both values in the message."""
+    f = lambda t: np.cos(3 * t)  # noqa: E731
+    net = ap.relu_interpolant(f, 4)
+    t = np.arange(5) / 4
+    np.testing.assert_allclose(ap.evaluate_network(net, t), f(t), atol=1e-14)
+    np.testing.assert_allclose(-net[0].bias.detach().numpy(), t[:-1], atol=1e-15)
+    for a, b in [(1.0, 0.0), (0.5, 0.5)]:
+        with pytest.raises(ValueError, match=rf"^a must be smaller than b, got a={a}, b={b}$"):
+            ap.relu_interpolant(f, 3, a=a, b=b)
+    # one unit: the chord from (a, f(a)) to (b, f(b))
+    one = ap.relu_interpolant(f, 1, a=-1.0, b=2.0)
+    s = np.linspace(-1.0, 2.0, 7)
+    np.testing.assert_allclose(ap.evaluate_network(one, s), f(-1.0) + (f(2.0) - f(-1.0)) / 3 * (s + 1), atol=1e-14)
+
+
+def test_count_pieces_thresholds_and_edges():
+    r"""`count_pieces`: a kink is a slope change above rtol times $\max(1, \max\abs{\text{slope}})$; rtol = 0 counts any change, a kink at the first or last node counts, and 3 grid points suffice."""
+    # slopes below 1: the threshold is rtol itself (1.5e-7 > 1e-7 is a kink)
+    assert ap.count_pieces(lambda t: 1.5e-7 * _relu(t - 0.3)) == 2
+    # a large slope: the threshold scales with it (5e-5 < 1e-7 * 1000 is not a kink, 5e-3 is)
+    assert ap.count_pieces(lambda t: 1000 * t + 5e-5 * _relu(t - 0.3)) == 1
+    assert ap.count_pieces(lambda t: 1000 * t + 5e-3 * _relu(t - 0.3)) == 2
+    # the default rtol is small: a slope change of 1% is a kink
+    assert ap.count_pieces(lambda t: t + 0.01 * _relu(t - 0.5)) == 2
+    # rtol = 0 on an exactly affine function (dyadic grid, exact slopes): still one piece
+    assert ap.count_pieces(lambda t: 2 * t, rtol=0.0) == 1
+    # a kink at the first interior node and at the last interior node of the grid
+    assert ap.count_pieces(lambda t: _relu(t - 0.25), n_grid=5) == 2
+    assert ap.count_pieces(lambda t: _relu(t - 0.75), n_grid=5) == 2
+    assert ap.count_pieces(lambda t: np.abs(t - 0.5), n_grid=3) == 2
+    # two kinks in adjacent cells of a coarse grid are one run, i.e. one breakpoint
+    assert ap.count_pieces(lambda t: np.abs(t - 0.3), n_grid=11) == 2
+    assert ap.count_pieces(lambda t: np.abs(t + 0.5), -1.0, 0.0) == 2
+    for a, b in [(1.0, 0.0), (0.5, 0.5)]:
+        with pytest.raises(ValueError, match=rf"^a must be smaller than b, got a={a}, b={b}$"):
+            ap.count_pieces(np.abs, a, b)
+
+
+def test_barron_target_law_of_its_units():
+    r"""`barron_target` rescales units with $u$ on the sphere, $\beta \sim U[-1, 1]$ and $\abs{a} \sim U[1/M, 2/M]$: recovered as $a = c\norm{w}$, $\beta = b/\norm{w}$, within 4 standard errors; signs are $+$ with probability `positive`."""
+    M, d = 4000, 3
+    t = ap.barron_target(d, M, positive=0.3, seed=11)
+    norm_w = np.linalg.norm(t.W, axis=1)
+    a, beta, u = t.c * norm_w, t.b / norm_w, t.W / norm_w[:, None]
+    assert np.all(np.abs(a) >= 1 / M * (1 - 1e-12)) and np.all(np.abs(a) <= 2 / M * (1 + 1e-12))
+    se_u = np.sqrt(1 / 12 / M)  # standard error of a mean of U[0, 1] draws
+    assert abs(np.mean(np.abs(a) * M - 1) - 0.5) < 4 * se_u
+    assert np.all(np.abs(beta) <= 1) and abs(np.mean(beta)) < 4 * 2 * se_u
+    assert abs(np.mean(beta > 0.5) - 0.25) < 4 * np.sqrt(0.25 * 0.75 / M)
+    np.testing.assert_allclose(u.T @ u / M, np.eye(d) / d, atol=4 * np.sqrt(2 / M))  # E[u u^T] = I/d on the sphere
+    assert abs(np.mean(t.c > 0) - 0.3) < 4 * np.sqrt(0.3 * 0.7 / M)
+    assert np.all(ap.barron_target(2, 50, positive=1.0, seed=0).c > 0)
+    assert np.all(ap.barron_target(2, 50, positive=0.0, seed=0).c < 0)
+    default = ap.barron_target(2, seed=5)
+    assert default.c.size == 2000  # the documented default M
+    assert abs(np.mean(default.c > 0) - 0.75) < 4 * np.sqrt(0.75 * 0.25 / 2000)  # default positive = 0.75
+
+
+def test_barron_target_sign_rule_is_strict_at_the_boundary():
+    """The sign is $+1$ exactly when its uniform draw is below `positive`: a draw equal to `positive` gives $-1$ (P(U < p) = p)."""
+    M, d, seed = 5, 2, 8
+    rng = np.random.default_rng(seed)  # the draws of barron_target in order: directions, offsets, sign draws
+    rng.standard_normal((M, d))
+    rng.uniform(-1.0, 1.0, M)
+    draws = rng.uniform(size=M)
+    t = ap.barron_target(d, M, positive=float(draws[0]), seed=seed)
+    np.testing.assert_array_equal(t.c > 0, draws < draws[0])
+    assert t.c[0] < 0
+
+
+def test_maurey_helpers_messages_and_zero_weights():
+    """The Maurey helpers refuse a non-BarronTarget, empty or zero sizes and points outside the unit ball by name; a unit of weight 0 is never drawn."""
+    for fn in (lambda t: ap.maurey_variance(t, np.zeros((1, 2))), lambda t: ap.maurey_sample(t, 2, seed=0),
+               lambda t: ap.maurey_errors(t, [1], np.zeros((1, 2)), seed=0)):
+        with pytest.raises(TypeError, match=r"^target must be a BarronTarget, got tuple$"):
+            fn((np.eye(2), np.zeros(2), np.ones(2)))
+    target = ap.BarronTarget(np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]), np.array([0.0, 0.5, -0.2]),
+                             np.array([1.0, 0.0, -0.5]))
+    X = np.array([[1.0, 0.0], [0.0, -1.0], [0.3, 0.4], [1.0 + 1e-12, 0.0]])  # norms 1, 1, 0.5 and 1 + 1e-12
+    for bad in ([], [0], [3, 0]):
+        with pytest.raises(ValueError, match=r"^ns must be a non-empty array of integers >= 1$"):
+            ap.maurey_errors(target, np.array(bad, dtype=int), X, seed=0)
+    with pytest.raises(ValueError, match=r"^X must have its rows in the unit ball$"):
+        ap.maurey_errors(target, [1], np.array([[0.6, 0.8 + 1e-9]]), seed=0)
+    err = ap.maurey_errors(target, [1, 2], X, n_repeats=50, seed=1)
+    assert np.all(np.isfinite(err)) and err.shape == (2,)
+    s = ap.maurey_sample(target, 40, seed=2)
+    assert not np.any(np.all(s.W == target.W[1], axis=1))  # the unit of weight 0 is never drawn
+    # the default number of repeats is 8
+    np.testing.assert_array_equal(ap.maurey_errors(target, [2, 5], X, seed=3),
+                                  ap.maurey_errors(target, [2, 5], X, n_repeats=8, seed=3))
+
+
+def test_maurey_errors_with_one_draw_has_mean_square_sigma2():
+    r"""For $n = 1$ the Maurey sample is $\norm{c}_1 \operatorname{sign}(c_J)\phi_J$: over many repeats the mean squared $L^2(P_X)$ error is $\sigma^2$ within 4 standard errors of the exact discrete law."""
+    target = ap.BarronTarget(np.array([[1.0, 0.0], [0.0, 1.0], [-0.6, 0.8]]), np.array([0.0, 0.5, 0.2]),
+                             np.array([1.0, -0.5, 2.0]))
+    X = _ball(40, 2, 3)
+    phi = _relu(X @ target.W.T + target.b)
+    f = phi @ target.c
+    norm1 = np.abs(target.c).sum()
+    p = np.abs(target.c) / norm1
+    sq = np.array([np.mean((norm1 * np.sign(target.c[j]) * phi[:, j] - f) ** 2) for j in range(3)])  # error of each draw
+    sigma2, sd = p @ sq, np.sqrt(p @ (sq - p @ sq) ** 2)
+    assert sigma2 == pytest.approx(ap.maurey_variance(target, X), rel=1e-12)
+    R = 20000
+    rms = ap.maurey_errors(target, [1], X, n_repeats=R, seed=4)[0]
+    assert abs(rms**2 - sigma2) < 4 * sd / np.sqrt(R)
+    # a sample of n = 1 unit has weight ||c||_1 with the sign of its unit, and the same unit as the target
+    s = ap.maurey_sample(target, 1, seed=5)
+    j = int(np.flatnonzero(np.all(target.W == s.W[0], axis=1))[0])
+    assert s.c[0] == pytest.approx(norm1 * np.sign(target.c[j])) and s.b[0] == target.b[j]
+
+
+def test_taylor_ridge_target_is_the_midpoint_sum_of_the_taylor_formula():
+    r"""`taylor_ridge_target` equals $h(-1) + h'(-1)(t + 1) + \frac{2}{n}\sum_i h''(v_i)\relu(t - v_i)$ at the midpoints $v_i$ (units of norm $\norm{w} + \abs{b} = 1$), with the matching path norm; the default has 2048 atoms."""
+    h, dh, d2h = (lambda t: t**3 - 2 * t), (lambda t: 3 * t**2 - 2), (lambda t: 6 * t)  # noqa: E731
+    n = 10
+    U = np.array([[0.6, 0.8, 0.0], [0.0, 0.0, -1.0]])
+    rep = ap.taylor_ridge_target(U, h, dh, d2h, n_atoms=n)
+    assert rep.c.size == 2 * (2 + n)  # a constant, a ramp and n atoms per direction
+    v = -1 + (np.arange(n) + 0.5) * 2 / n
+    X = _ball(200, 3, 7)
+    expect = 0.0
+    for u in U:
+        t = X @ u
+        expect = expect + h(-1.0) + dh(-1.0) * (t + 1) + (2 / n) * _relu(t[:, None] - v[None, :]) @ d2h(v)
+    np.testing.assert_allclose(rep(X), expect, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(rep.W, axis=1) + np.abs(rep.b), 1.0, atol=1e-15)
+    cost = 2 * (abs(h(-1.0)) + 2 * abs(dh(-1.0)) + (2 / n) * np.sum(np.abs(d2h(v)) * (1 + np.abs(v))))
+    assert rep.path_norm == pytest.approx(cost, rel=1e-12)
+    assert ap.taylor_ridge_target(U[:1], h, dh, d2h).c.size == 2 + 2048
+    for bad in (np.array([[1.5, 0.0]]), np.array([[0.6, 0.8], [0.0, 0.9]])):
+        with pytest.raises(ValueError, match=r"^directions must have rows of unit Euclidean norm$"):
+            ap.taylor_ridge_target(bad, h, dh, d2h)
+
+
+def test_planted_saddle_target_is_the_midpoint_average():
+    r"""`planted_saddle_target` is $\psi(s_1) - \psi(s_2)$ with $\psi(t) = \frac1n\sum_i \relu(t - v_i) + \relu(-t - v_i)$ at the midpoints of $[-\beta, \beta]$; defaults $n = 256$, $\beta = 1/2$ give path norm $4 + 2\beta = 5$."""
+    Q = np.linalg.qr(np.random.default_rng(1).standard_normal((4, 4)))[0]
+    n, beta = 6, 0.3
+    t = ap.planted_saddle_target(Q, n_atoms=n, spread=beta)
+    v = -beta + (np.arange(n) + 0.5) * 2 * beta / n
+
+    def psi(s):
+        return np.mean(_relu(s[:, None] - v) + _relu(-s[:, None] - v), axis=1)
+
+    X = _ball(300, 4, 2)
+    np.testing.assert_allclose(t(X), psi(X @ Q[:, 0]) - psi(X @ Q[:, 1]), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(t.W, axis=1) + np.abs(t.b), 1.0, atol=1e-15)
+    default = ap.planted_saddle_target(Q)
+    assert default.c.size == 4 * 256
+    assert default.path_norm == pytest.approx(5.0, rel=1e-12)  # 4 E[1 + |V|], exact for the midpoint rule with n even
+    ap.planted_saddle_target(np.eye(2))  # two rows and two columns are enough
+    for bad in (np.ones((1, 3)), np.ones((3, 1))):
+        with pytest.raises(ValueError, match=r"^frame must have at least two rows and two columns$"):
+            ap.planted_saddle_target(bad)
+
+
+@pytest.mark.parametrize("d, k", [(3, 2), (5, 2), (4, 4)])
+def test_planted_ball_laws_of_both_blocks(d, k):
+    r"""`planted_ball`: $s = Q^\top x$ splits into a uniform point of the $k$-ball of radius $r$ ($\E\abs{s}^2 = r^2 k/(k+2)$) and of the $(d-k)$-ball of radius $\sqrt{1 - r^2}$, within 4 standard errors."""
+    Q = np.linalg.qr(np.random.default_rng(d).standard_normal((d, d)))[0]
+    n, r = 6000, 0.6
+    S = ap.planted_ball(n, Q, k, radius=r, seed=3) @ Q
+    for block, rad, dim in [(S[:, :k], r, k), (S[:, k:], np.sqrt(1 - r * r), d - k)]:
+        if dim == 0:
+            continue
+        sq = np.sum(block**2, axis=1)
+        assert sq.max() <= rad**2 * (1 + 1e-12)
+        assert abs(sq.mean() - rad**2 * dim / (dim + 2)) < 4 * sq.std() / np.sqrt(n)
+        # the radius of a uniform point of the dim-ball: P(|z| <= rad / 2) = 2^-dim
+        p = 0.5**dim
+        assert abs(np.mean(sq <= rad**2 / 4) - p) < 4 * np.sqrt(p * (1 - p) / n)
+        assert np.abs(block.mean(axis=0)).max() < 4 * rad / np.sqrt(n)
+    assert ap.planted_ball(5, Q, k, seed=0).shape == (5, d)
+
+
+def test_planted_ball_frame_message():
+    """A frame that is not square, or square but not orthogonal (even nearly scaled), is refused with the same message."""
+    for bad in (np.eye(3)[:, :2], np.eye(3)[:2, :], 1.2 * np.eye(3)):
+        with pytest.raises(ValueError, match=r"^frame must be an orthogonal square matrix$"):
+            ap.planted_ball(5, bad, 1, seed=0)
+
+
+def test_random_features_l2_error_is_the_documented_ridge_fit():
+    r"""The fit solves $(A^\top A + \lambda I)c = A^\top y$ with $\lambda = 10^{-10}\operatorname{tr}(A^\top A)/(n+1)$ (checked with a generic solver on an underdetermined, nearly collinear design where $\lambda$ matters)."""
+    d, n, seed = 2, 6, 4
+    X_train = np.array([[0.1, 0.2], [0.1 + 1e-4, 0.2], [-0.5, 0.3]])
+    y_train = np.array([0.0, 1.0, -1.0])
+    X_test = _ball(50, d, 1)
+    y_test = np.sin(3 * X_test[:, 0])
+    rng = np.random.default_rng(seed)  # the units, drawn as documented: w on the sphere, b ~ U[-1, 1]
+    W = rng.standard_normal((n, d))
+    W /= np.linalg.norm(W, axis=1, keepdims=True)
+    b = rng.uniform(-1.0, 1.0, n)
+
+    def feats(X):
+        return np.column_stack([np.ones(len(X))] + [_relu(X @ W[i] + b[i]) for i in range(n)])
+
+    A = feats(X_train)
+    G = A.T @ A
+    lam = 1e-10 * np.trace(G) / (n + 1)
+    coef = np.linalg.solve(G + lam * np.eye(n + 1), A.T @ y_train)
+    ref = np.sqrt(np.mean((feats(X_test) @ coef - y_test) ** 2))
+    got = ap.random_features_l2_error(X_train, y_train, X_test, y_test, n, seed=seed)
+    assert got == pytest.approx(ref, rel=1e-6)
+    # lambda matters here: the exact-fit (minimum-norm) solution gives a visibly different test error
+    mn = np.linalg.pinv(A) @ y_train
+    assert abs(np.sqrt(np.mean((feats(X_test) @ mn - y_test) ** 2)) - ref) > 1e-3 * ref
+
+
+def test_seed_messages_name_the_seed():
+    """Every random helper refuses a fractional seed with a message that names `seed` and what it must be."""
+    Q = np.eye(3)
+    X = np.zeros((4, 3))
+    target = ap.barron_target(3, 5, seed=0)
+    calls = [lambda s: ap.random_features_error(np.abs, 3, _relu, seed=s),
+             lambda s: ap.barron_target(3, 5, seed=s),
+             lambda s: ap.maurey_sample(target, 3, seed=s),
+             lambda s: ap.maurey_errors(target, [2], X, seed=s),
+             lambda s: ap.planted_ball(4, Q, 2, seed=s),
+             lambda s: ap.random_features_l2_error(X, np.zeros(4), X, np.zeros(4), 3, seed=s)]
+    for call in calls:
+        with pytest.raises(TypeError, match=r"^seed must be an integer seed or a numpy\.random\.Generator, got 1\.5$"):
+            call(1.5)
+
+
+def test_random_features_error_converts_exact_values_to_float():
+    """Values of `f` and of the activation are read as real numbers: exact rationals (object arrays of Fractions) give the float result."""
+    def exact(fn):
+        return lambda t: np.array([Fraction(float(v)) for v in np.ravel(fn(t))], dtype=object).reshape(np.shape(t))
+
+    f = lambda t: np.abs(t - 0.2)  # noqa: E731
+    ref = ap.random_features_error(f, 5, _relu, n_grid=33, seed=6)
+    assert ap.random_features_error(exact(f), 5, _relu, n_grid=33, seed=6) == pytest.approx(ref, rel=1e-12)
+    assert ap.random_features_error(f, 5, exact(_relu), n_grid=33, seed=6) == pytest.approx(ref, rel=1e-12)
+
+
+@pytest.mark.parametrize("m, L", [(3, 1), (4, 1), (3, 2), (2, 3)])
+def test_many_pieces_network_is_the_documented_composition(m, L):
+    r"""`many_pieces_network` computes $\sum_{j=1}^m \relu(u - j/(m+1))$ at $u = z^{\circ(L-1)}(x)$, $z$ the zigzag through $(j/m, j \bmod 2)$ (built here by interpolation)."""
+    x = np.random.default_rng(m + L).uniform(0, 1, 500)
+    nodes = np.arange(m + 1) / m
+    u = x
+    for _ in range(L - 1):
+        u = np.interp(u, nodes, (np.arange(m + 1) % 2).astype(float))
+    expect = sum(_relu(u - j / (m + 1)) for j in range(1, m + 1))
+    np.testing.assert_allclose(ap.evaluate_network(ap.many_pieces_network(m, L), x), expect, atol=1e-12)
+
+
+def _brute_force_polygons(f, pieces, c, levels, n_quad):
+    """Smallest midpoint-rule L1 error with exactly p pieces, p = 1..pieces, by enumerating every polygon."""
+    G = c.size - 1
+
+    def cost(i, vi, j, vj):
+        total = 0.0
+        for k in range(i, j):
+            h = c[k + 1] - c[k]
+            xq = c[k] + (np.arange(n_quad) + 0.5) / n_quad * h
+            chord = vi + (vj - vi) * (xq - c[i]) / (c[j] - c[i])
+            total += np.sum(np.abs(f(xq) - chord)) * h / n_quad
+        return total
+
+    def values(i):
+        return [float(f(np.array([c[i]]))[0])] + [float(v) for v in levels]
+
+    best = np.full(pieces, np.inf)
+    for p in range(1, pieces + 1):
+        for inner in itertools.combinations(range(1, G), p - 1):
+            idx = (0, *inner, G)
+            for vals in itertools.product(*[values(i) for i in idx]):
+                e = sum(cost(idx[q], vals[q], idx[q + 1], vals[q + 1]) for q in range(p))
+                best[p - 1] = min(best[p - 1], e)
+    return best
+
+
+@pytest.mark.parametrize("levels, n_quad", [((), None), ((0.5, 0.1), 3)])
+def test_free_knot_fit_matches_brute_force_enumeration(levels, n_quad):
+    """The dynamic programme finds, for every p, the best polygon with at most p pieces (enumeration of all polygons, default 16 quadrature points), and returns one with the fewest pieces that attains it."""
+    f = lambda t: np.abs(np.sin(4 * t)) + 0.3 * t  # noqa: E731
+    c = np.array([0.0, 0.2, 0.5, 0.7, 1.0])
+    kw = {"levels": levels} if levels else {}
+    if n_quad is not None:
+        kw["n_quad"] = n_quad
+    fit = ap.free_knot_l1_fit(f, 4, c, **kw)
+    exact = _brute_force_polygons(f, 4, c, levels, n_quad or 16)
+    np.testing.assert_allclose(fit.errors, np.minimum.accumulate(exact), rtol=1e-12)
+    p = fit.knots.size - 1
+    assert p == int(np.flatnonzero(exact <= fit.errors[-1] * (1 + 1e-12))[0]) + 1
+    assert fit.knots[0] == c[0] and fit.knots[-1] == c[-1] and np.all(np.diff(fit.knots) > 0)
+    allowed = [set([float(f(np.array([x]))[0]), *levels]) for x in fit.knots]
+    assert all(any(abs(v - a) < 1e-15 for a in s) for v, s in zip(fit.values, allowed))
+    # the returned polygon has the announced error
+    poly = lambda t: np.interp(t, fit.knots, fit.values)  # noqa: E731
+    q = n_quad or 16
+    xq = (c[:-1, None] + (np.arange(q) + 0.5)[None, :] / q * np.diff(c)[:, None]).ravel()
+    wq = np.repeat(np.diff(c) / q, q)
+    assert np.sum(np.abs(f(xq) - poly(xq)) * wq) == pytest.approx(fit.errors[-1], rel=1e-12)
+
+
+def test_free_knot_fit_candidates_message():
+    """Candidates must be strictly increasing with at least 2 points (2 are enough), said in the message."""
+    f = lambda t: t**2  # noqa: E731
+    fit = ap.free_knot_l1_fit(f, 1, np.array([0.0, 1.0]))
+    assert fit.knots.tolist() == [0.0, 1.0]
+    for bad in (np.array([0.5]), np.array([0.0, 0.5, 0.5]), np.array([0.0, 0.7, 0.6])):
+        with pytest.raises(ValueError, match=r"^candidates must be a strictly increasing array of at least 2 points$"):
+            ap.free_knot_l1_fit(f, 2, bad)

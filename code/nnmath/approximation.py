@@ -422,7 +422,8 @@ def count_pieces(f: Callable[[np.ndarray], np.ndarray], a: float = 0.0, b: float
     r"""Count the linear pieces of a continuous piecewise-linear ``f`` on :math:`[a, b]`.
 
     ``f`` is evaluated on ``n_grid`` equispaced points. A node is a kink where consecutive slopes
-    differ by more than ``rtol`` times the largest slope (in absolute value); a breakpoint inside a
+    differ by more than ``rtol`` times :math:`\max(1, \max_i |\text{slope}_i|)` (so an absolute ``rtol`` for
+    slopes below 1, a relative one above); a breakpoint inside a
     grid cell makes its two end nodes kinks, so each maximal run of adjacent kinks counts as one
     breakpoint. The answer is 1 + the number of breakpoints. It is exact when distinct breakpoints
     are more than two grid cells apart (for the sawtooth on a dyadic grid they are grid nodes).
@@ -761,8 +762,8 @@ def taylor_ridge_target(directions, h: Callable, dh: Callable, d2h: Callable, *,
     :math:`1 = \operatorname{relu}(\langle 0, x\rangle + 1)`, :math:`t + 1 = \operatorname{relu}(\langle u, x\rangle + 1)`
     on the ball. The integral is discretized by the midpoint rule with ``n_atoms`` nodes, and each unit is
     rescaled to :math:`\lVert w \rVert + |b| = 1` as in :func:`barron_target`. So the result is a
-    :class:`BarronTarget` with :math:`1 + 2 + n_\text{atoms}` units per direction (the constants of all
-    directions kept apart), equal to :math:`f` up to the quadrature error, with path norm
+    :class:`BarronTarget` with :math:`2 + n_\text{atoms}` units per direction (a constant, a ramp and the
+    atoms; the constants of all directions kept apart), equal to :math:`f` up to the quadrature error, with path norm
     :math:`\sum_j \big(|h(-1)| + 2|h'(-1)| + \int_{-1}^1 |h''(v)|(1 + |v|)\, dv\big)` up to the same error.
 
     Parameters
