@@ -1096,6 +1096,10 @@ def test_simulate_defaults():
     assert P.tangent is None and P.backward is None
     np.testing.assert_array_equal(P.sqnorm[0, 0], [3.0, 3.0])
     np.testing.assert_array_equal(P.sqnorm, init.simulate(x, [4, 5], sigma_w2=2.0, seed=1).sqnorm)
+    explicit = init.simulate(x, [4, 5], sigma_w2=2.0, sigma_b2=0.0, phi="relu", n_networks=1, distribution="normal",
+                             tangent=False, backward=None, seed=1)
+    np.testing.assert_array_equal(P.q, explicit.q)
+    np.testing.assert_array_equal(P.sqnorm, explicit.sqnorm)
 
 
 @pytest.mark.parametrize("distribution, sigma_b2", [("orthogonal", 0.0), ("orthogonal", 0.3), ("normal", 0.0)])
@@ -1118,3 +1122,42 @@ def test_jacobian_singular_values_replayed(distribution, sigma_b2):
     # sigma_w^2 = 0: zero weights, a zero Jacobian
     zero = init.jacobian_singular_values(x, widths, sigma_w2=0.0, phi="tanh", distribution=distribution, seed=5)
     np.testing.assert_array_equal(zero, 0.0)
+
+
+def test_jacobian_defaults_and_argument_errors():
+    """jacobian_singular_values defaults to zero biases, tanh and Gaussian weights; a width of 1 is allowed, while width 0, no layers or a bad seed raise errors naming the argument."""
+    x = np.array([0.5, -0.2, 0.9])
+    default = init.jacobian_singular_values(x, [4, 3], sigma_w2=1.5, seed=2)
+    explicit = init.jacobian_singular_values(x, [4, 3], sigma_w2=1.5, sigma_b2=0.0, phi="tanh", distribution="normal", seed=2)
+    np.testing.assert_array_equal(default, explicit)
+    assert init.jacobian_singular_values(x, [1], sigma_w2=1.5, seed=2).shape == (1,)
+    with pytest.raises(ValueError, match=r"^widths must be an integer >= 1, got 0"):
+        init.jacobian_singular_values(x, [4, 0], sigma_w2=1.5, seed=2)
+    with pytest.raises(ValueError, match=r"^widths must contain at least one layer width$"):
+        init.jacobian_singular_values(x, [], sigma_w2=1.5, seed=2)
+    with pytest.raises(TypeError, match=r"^seed must be an integer seed"):
+        init.jacobian_singular_values(x, [4], sigma_w2=1.5, seed="s")
+    with pytest.raises(ValueError, match=r"^W1 must be an array with 2 dimension"):
+        init.train_two_layer(np.ones((4, 2)), np.ones(4), np.ones(3), np.ones(3), np.ones(3), steps=1, lr=0.1)
+
+
+def test_linear_jacobian_moments_scalar_case():
+    """For n = 1, J is a product of L independent N(0, 1) scalars, so m1 = E J^2 = 1 and m2 = E J^4 = 3^L exactly."""
+    for L in range(6):
+        m1, m2 = init.linear_jacobian_moments(1, L)
+        assert m1 == 1.0
+        assert m2 == pytest.approx(3.0**L, rel=1e-14)
+
+
+def test_fixed_point_is_the_limit_of_the_iterates_with_two_fixed_points():
+    """For phi(u) = u^2 and sigma_w^2 = 1/3 the length map is V(q) = q^2 + sigma_b^2 (E z^4 = 3); with sigma_b^2 = 0.24 its fixed points are 0.4 (stable) and 0.6 (unstable), and fixed_point_q returns the limit of the iterates: 0.4 from below 0.6, inf above it."""
+    square = (lambda u: u * u, lambda u: 2 * u)
+    lo, hi = 0.4, 0.6  # roots of q^2 - q + 0.24
+    for q0 in (0.11, 0.21, 0.5, 0.59):
+        assert init.fixed_point_q(1 / 3, 0.24, square, q0=q0) == pytest.approx(lo, rel=1e-10)
+        q = q0
+        for _ in range(200):  # the iterates themselves, independently of the package
+            q = q * q + 0.24
+        assert q == pytest.approx(lo, rel=1e-10)
+    assert init.fixed_point_q(1 / 3, 0.24, square, q0=0.7) == np.inf
+    assert init.length_map(hi, 1 / 3, 0.24, square) == pytest.approx(hi, rel=1e-12)  # a fixed point, but unstable
