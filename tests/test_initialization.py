@@ -1161,3 +1161,13 @@ def test_fixed_point_is_the_limit_of_the_iterates_with_two_fixed_points():
         assert q == pytest.approx(lo, rel=1e-10)
     assert init.fixed_point_q(1 / 3, 0.24, square, q0=0.7) == np.inf
     assert init.length_map(hi, 1 / 3, 0.24, square) == pytest.approx(hi, rel=1e-12)  # a fixed point, but unstable
+
+
+@pytest.mark.parametrize("eps, rel", [(1e-9, 2e-6), (1e-6, 1e-8)])
+def test_tiny_fixed_point_just_above_criticality(eps, rel):
+    """For tanh without bias and sigma_w^2 = 1 + eps, the fixed point is the small root of (1 + eps)(1 - 2q + 17q^2/3) = 1 (the series E tanh^2(sqrt(q) z) = q - 2q^2 + 17q^3/3 - ...), about eps/2, found from above and from below."""
+    s2 = 1 + eps
+    a, b = 17 / 3 * s2, -2 * s2
+    ref = (-b - np.sqrt(b * b - 4 * a * eps)) / (2 * a)
+    for q0 in (1.0, 1e-3, 1e-12):
+        assert abs(init.fixed_point_q(s2, 0.0, "tanh", q0=q0) / ref - 1) < rel

@@ -307,8 +307,10 @@ def fixed_point_q(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh", *,
         return float(optimize.brentq(g, lo, hi, xtol=1e-14, rtol=1e-13))
     # decreasing iterates: look for a sign change below q0
     hi, lo = q0, q0 / 2.0
-    while g(lo) <= 1e-10 * lo:  # a genuine sign change, not rounding noise next to a fixed point at 0
-        hi, lo = lo, lo / 2.0
+    while (g_lo := g(lo)) <= 1e-10 * lo:  # a genuine sign change, not rounding noise next to a fixed point at 0
+        if g_lo < 0.0:  # hi stays the smallest point known to lie above the fixed point (g < 0)
+            hi = lo
+        lo = lo / 2.0
         if lo < 1e-30:
             return 0.0
     return float(optimize.brentq(g, lo, hi, xtol=1e-300, rtol=1e-13))
