@@ -922,3 +922,242 @@ def test_bad_input():
         tp.identity_network(2, 1.5)
     with pytest.raises(ValueError, match="biases"):
         tp.n_parameters([np.ones((2, 2))], [])
+
+
+# --------------------------------------------------------------------------- details of the network calculus and its errors
+
+
+class TestDetails:
+    """Closed forms, exact copies and error messages of the smaller functions (targets of mutation testing)."""
+
+    def test_monomial_values_are_the_affine_monomials(self):
+        r"""Column $i$ of ``monomial_values`` is $c_i + \langle a_i, x\rangle$, and the row-wise maximum is $p(x)$."""
+        coefs, exps = np.array([0.5, -1.0, 2.0]), np.array([[1.0, 0.0], [0.0, -2.0], [-1.0, 1.0]])
+        p = tp.TropicalPolynomial(coefs, exps)
+        x = np.random.default_rng(5).normal(size=(40, 2))
+        want = np.column_stack([0.5 + x[:, 0], -1.0 - 2.0 * x[:, 1], 2.0 - x[:, 0] + x[:, 1]])
+        np.testing.assert_allclose(p.monomial_values(x), want, rtol=0, atol=1e-14)
+        np.testing.assert_allclose(p.monomial_values(x).max(axis=1), p(x), rtol=0, atol=1e-14)
+        np.testing.assert_allclose(p.monomial_values(x[3]), want[3:4], rtol=0, atol=1e-14)  # one point: shape (1, m)
+
+    def test_weights_from_torch_reads_linear_layers_without_bias(self):
+        """A Linear layer without bias is the affine map with zero bias: the read network computes what torch computes."""
+        torch.manual_seed(1)
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4, bias=False), torch.nn.ReLU(), torch.nn.Linear(4, 2)).double()
+        W, b = tp.weights_from_torch(model)
+        np.testing.assert_array_equal(b[0], np.zeros(4))
+        x = np.random.default_rng(2).normal(size=(50, 3))
+        with torch.no_grad():
+            want = model(torch.tensor(x)).numpy()
+        np.testing.assert_allclose(tp.relu_network(W, b, x), want, rtol=0, atol=1e-12)
+
+    def test_weights_from_torch_errors_name_the_problem(self):
+        """A non-module and a module without Linear layers are rejected with messages saying what was expected and got."""
+        with pytest.raises(TypeError, match=r"^module must be a torch\.nn\.Module, got str$"):
+            tp.weights_from_torch("not a module")
+        with pytest.raises(ValueError, match=r"^module must contain at least one torch\.nn\.Linear layer$"):
+            tp.weights_from_torch(torch.nn.Sequential(torch.nn.ReLU()))
+
+    def test_network_pairs_are_checked_by_name(self):
+        """compose and parallel reject an argument that is not a (weights, biases) pair, naming the argument and its type."""
+        net = tp.random_relu_network(2, 3, 1, seed=0)
+        triple = (net[0], net[1], net[1])  # a sequence of the wrong length
+        for call, name in [(lambda z: tp.compose(z, net), "outer"), (lambda z: tp.compose(net, z), "inner"),
+                           (lambda z: tp.parallel(z, net), "first"), (lambda z: tp.parallel(net, z), "second")]:
+            with pytest.raises(TypeError, match=rf"^{name} must be a pair \(weights, biases\) of lists of arrays, got tuple$"):
+                call(triple)
+            with pytest.raises(TypeError, match=rf"^{name} must be a pair .* got str$"):
+                call("ab")  # a length-2 sequence that is not a tuple or list
+            with pytest.raises(ValueError, match=rf"^{name}: biases\[0\]"):
+                call(([np.ones((3, 2))], [np.zeros(2)]))
+
+    def test_dimension_mismatch_messages_give_the_dimensions(self):
+        """A composition or parallelization of incompatible networks reports the two dimensions that differ."""
+        inner = [np.ones((4, 2)), np.ones((5, 4)), np.ones((3, 5))], [np.zeros(4), np.zeros(5), np.zeros(3)]  # R^2 -> R^3
+        outer = [np.ones((6, 2)), np.ones((1, 6))], [np.zeros(6), np.zeros(1)]  # reads R^2
+        with pytest.raises(ValueError, match=r"^outer must take inputs of the dimension of inner's outputs \(3\), "
+                                             r"got input dimension 2$"):
+            tp.compose(outer, inner)
+        first = [np.ones((4, 3)), np.ones((2, 4))], [np.zeros(4), np.zeros(2)]  # reads R^3
+        second = [np.ones((6, 2)), np.ones((1, 6))], [np.zeros(6), np.zeros(1)]  # reads R^2
+        with pytest.raises(ValueError, match=r"^second must have the input dimension of first \(3\), got 2$"):
+            tp.parallel(first, second)
+
+    def test_parallel_of_equal_depths_is_pure_stacking(self):
+        """With equal depths the parallelization only stacks the entries (no arithmetic), so they are copied bit for bit, signed zeros included."""
+        first = [np.array([[1.0, -0.0], [2.0, 3.0]]), np.array([[-0.0, 1.0]])], [np.array([0.5, -0.0]), np.array([-0.0])]
+        second = [np.array([[-0.0, 4.0]]), np.array([[-0.0], [5.0]])], [np.array([-0.0]), np.array([-0.0, 1.0])]
+        W, b = tp.parallel(first, second)
+        want_W = [np.vstack([first[0][0], second[0][0]]), np.block([[first[0][1], np.zeros((1, 1))],
+                                                                    [np.zeros((2, 2)), second[0][1]]])]
+        want_b = [np.concatenate([u, v]) for u, v in zip(first[1], second[1])]
+        for got, want in zip(W + b, want_W + want_b):
+            assert got.tobytes() == want.tobytes()  # bit for bit: -0.0 stays -0.0
+
+    @pytest.mark.parametrize("swap", [False, True])
+    def test_parallel_lengthens_a_shorter_network_with_narrow_output(self, swap):
+        """A shorter network whose output is narrower than its hidden layers is lengthened correctly, in either position."""
+        deep = tp.random_relu_network(3, 4, 3, output_dim=2, bias_std=0.5, seed=20)
+        short = tp.random_relu_network(3, 5, 2, output_dim=1, bias_std=0.5, seed=21)
+        first, second = (short, deep) if swap else (deep, short)
+        x = np.random.default_rng(8).normal(size=(200, 3))
+        f1, f2 = _torch_realization(*first), _torch_realization(*second)
+        net = tp.parallel(first, second)
+        assert len(net[0]) == 4
+        assert _realizes(net, lambda z: np.hstack([f1(z), f2(z)]), x)
+
+    def test_tropical_polynomial_errors_and_scalar_value(self):
+        """Bad polynomials and points are rejected with messages naming the argument and the sizes; one point gives a scalar."""
+        with pytest.raises(ValueError, match=r"^exponents must have one row per coefficient: got 3 rows for 2 coefficients$"):
+            tp.TropicalPolynomial([0.0, 1.0], np.zeros((3, 2)))
+        with pytest.raises(ValueError, match=r"^coefficients must contain at least one monomial$"):
+            tp.TropicalPolynomial(np.zeros(0), np.zeros((0, 2)))
+        p = tp.TropicalPolynomial([0.0, 1.0], [[1.0, 0.0], [0.0, 1.0]])
+        with pytest.raises(ValueError, match=r"^x must have 2 columns, got shape \(5, 3\)$"):
+            p(np.zeros((5, 3)))
+        with pytest.raises(ValueError, match=r"^x must be an array with 1 or 2 dimension\(s\), got shape \(2, 2, 2\)$"):
+            p(np.zeros((2, 2, 2)))
+        value = p(np.array([2.0, 3.0]))  # max(2, 1 + 3)
+        assert np.ndim(value) == 0 and value == 4.0
+
+    def test_tropical_operations_check_their_arguments(self):
+        """The semiring operations reject non-polynomials and polynomials in different numbers of variables, by name."""
+        p2, p1 = tp.TropicalPolynomial([0.0], [[1.0, 2.0]]), tp.TropicalPolynomial([0.0], [[1.0]])
+        for op in (tp.tropical_sum, tp.tropical_product):
+            with pytest.raises(TypeError, match=r"^p must be a TropicalPolynomial, got str$"):
+                op("x", p2)
+            with pytest.raises(TypeError, match=r"^q must be a TropicalPolynomial, got list$"):
+                op(p2, [1.0])
+            with pytest.raises(ValueError, match=r"^q must have the dimension of p \(2\), got 1$"):
+                op(p2, p1)
+        with pytest.raises(TypeError, match=r"^p must be a TropicalPolynomial, got float$"):
+            tp.tropical_power(1.0, 2.0)
+
+    def test_tropical_first_power_is_the_polynomial(self):
+        r"""$p^{\odot 1} = p$ and $p^{\odot 3} = 3p$ as functions."""
+        rng = np.random.default_rng(4)
+        p = tp.TropicalPolynomial(rng.normal(size=5), rng.normal(size=(5, 2)))
+        x = rng.normal(size=(100, 2))
+        np.testing.assert_allclose(tp.tropical_power(p, 1)(x), p(x), rtol=0, atol=1e-14)
+        np.testing.assert_allclose(tp.tropical_power(p, 3)(x), 3 * p(x), rtol=0, atol=1e-12)
+
+    def test_tropical_product_drops_never_maximal_monomials_by_default(self):
+        r"""$|x| \odot |x| = \max(2x, x - x, -2x)$: the middle monomial $0$ is never the strict maximum and is dropped unless prune=False."""
+        absx = tp.TropicalPolynomial([0.0, 0.0], [[1.0], [-1.0]])
+        assert _rows(tp.tropical_product(absx, absx)) == {(2.0, 0.0), (-2.0, 0.0)}
+        assert _rows(tp.tropical_product(absx, absx, prune=False)) == {(2.0, 0.0), (0.0, 0.0), (-2.0, 0.0)}
+
+    def test_default_decomposition_keeps_only_monomials_that_attain_the_maximum(self):
+        """With pruning (the default) every monomial of F_k and G_k attains the maximum alone somewhere (checked by linear programs)."""
+        W, b = tp.random_relu_network(2, 3, 2, seed=5)
+        R, R_full = tp.tropical_decomposition(W, b), tp.tropical_decomposition(W, b, prune=False)
+        for p in R.F + R.G:
+            assert np.all(_attains_maximum_alone(p.exponents, p.coefficients))
+        assert sum(p.n_monomials for p in R.F + R.G) < sum(p.n_monomials for p in R_full.F + R_full.G)
+
+    def test_tropical_rational_evaluation_shapes_and_errors(self):
+        """F - G is evaluated at one point (shape (1, outputs)) or at rows; other shapes are rejected."""
+        W, b = tp.random_relu_network(2, 3, 1, output_dim=2, seed=1)
+        R = tp.tropical_decomposition(W, b)
+        x0 = np.array([0.3, -0.7])
+        np.testing.assert_allclose(R(x0), tp.relu_network(W, b, x0[None, :]), rtol=0, atol=1e-12)
+        assert R(x0).shape == (1, 2)
+        with pytest.raises(ValueError, match=r"^x must be an array with 1 or 2 dimension\(s\), got shape \(1, 1, 1, 2\)$"):
+            R(np.zeros((1, 1, 1, 2)))
+        R1 = tp.tropical_decomposition(*tp.random_relu_network(1, 3, 1, seed=2))
+        with pytest.raises(ValueError, match=r"^x must be an array with 1 or 2 dimension\(s\), got shape \(\)$"):
+            R1(0.5)
+
+    def test_random_network_defaults_and_distributions(self):
+        r"""Defaults give one output and biases of standard deviation 0.1; weights have variance $2/n_{in}$; integer weights fill $\{-k, \dots, k\}$."""
+        W, b = tp.random_relu_network(50, 400, 1, seed=0)
+        assert W[-1].shape == (1, 400) and b[-1].shape == (1,)
+        # 20000 weights of variance 2/50: the sample variance has relative s.e. sqrt(2/20000) = 1 %
+        assert W[0].var() == pytest.approx(2.0 / 50, rel=0.05)
+        assert W[1].var() == pytest.approx(2.0 / 400, rel=0.5)  # 400 samples: relative s.e. 7 %
+        assert b[0].std() == pytest.approx(0.1, rel=0.15)  # 400 samples: relative s.e. 3.5 %
+        Wk, bk = tp.random_relu_network(3, 200, 1, integer_range=2, seed=1)
+        for arr in Wk + bk[:1]:
+            assert set(np.unique(arr)) == {-2.0, -1.0, 0.0, 1.0, 2.0}
+        assert set(np.unique(bk[1])) <= {-2.0, -1.0, 0.0, 1.0, 2.0}
+
+    def test_network_inputs_single_point_and_errors(self):
+        """A single point of shape (d,) is one row; wrong dimensions and widths are rejected with the shapes in the message."""
+        W, b = tp.random_relu_network(2, 3, 1, output_dim=2, seed=3)
+        x0 = np.array([0.4, -1.2])
+        np.testing.assert_array_equal(tp.relu_network(W, b, x0), tp.relu_network(W, b, x0[None, :]))
+        assert tp.relu_network(W, b, x0).shape == (1, 2)
+        with pytest.raises(ValueError, match=r"^x must have 2 columns \(the network's input dimension\), got shape \(4, 3\)$"):
+            tp.relu_network(W, b, np.zeros((4, 3)))
+        with pytest.raises(ValueError, match=r"^x must be an array with 1 or 2 dimension\(s\), got shape \(1, 2, 2\)$"):
+            tp.preactivations(W, b, np.zeros((1, 2, 2)))
+
+    def test_activation_pattern_edge_cases(self):
+        """A network without hidden layers has an empty pattern for each point; a pre-activation exactly 0 counts as inactive."""
+        W0, b0 = tp.random_relu_network(2, 3, 0, seed=0)
+        assert tp.activation_pattern(W0, b0, np.zeros((5, 2))).shape == (5, 0)
+        W, b = [np.array([[1.0], [-1.0]]), np.ones((1, 2))], [np.array([0.0, 1.0]), np.zeros(1)]
+        np.testing.assert_array_equal(tp.activation_pattern(W, b, np.array([[0.0], [1.0], [2.0]])),
+                                      [[False, True], [True, False], [True, False]])
+
+    def test_regions_on_line_edge_cases(self):
+        """A dead neuron (zero weights and bias) adds no breakpoint; with rtol = 0 equal slopes are one piece; the tolerance is relative."""
+        with pytest.raises(ValueError, match=r"^end must differ from start$"):
+            tp.regions_on_line([np.ones((2, 1)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)], [1.0], [1.0])
+        W, b = [np.array([[1.0], [0.0]]), np.array([[1.0, 1.0]])], [np.array([0.0, 0.0]), np.zeros(1)]
+        lr = tp.regions_on_line(W, b, [-1.0], [1.0])
+        np.testing.assert_array_equal(lr.t, [0.0, 0.5, 1.0])
+        assert (lr.n_regions, lr.n_pieces) == (2, 2)
+        Wi, bi = tp.identity_network(1, 2)
+        assert tp.regions_on_line(Wi, bi, [-2.0], [2.0], rtol=0.0).n_pieces == 1
+        # slopes 1000 and 1000 + 1e-8: a relative change 1e-11, below rtol = 1e-9, is no kink
+        Ws = [np.array([[1.0], [1.0]]), np.array([[1000.0, 1e-8]])]
+        bs = [np.array([5.0, 0.0]), np.zeros(1)]
+        lr_s = tp.regions_on_line(Ws, bs, [-1.0], [1.0])
+        assert (lr_s.n_regions, lr_s.n_pieces) == (2, 1)
+        # slopes 0 and 1.5e-9 (below 1): the tolerance is rtol * max(1, max |slope|), so this is a kink
+        Wa = [np.array([[1.0]]), np.array([[1.5e-9]])]
+        la = tp.regions_on_line(Wa, [np.zeros(1), np.zeros(1)], [-1.0], [1.0])
+        assert (la.n_regions, la.n_pieces) == (2, 2)
+
+    def test_region_bound_rejects_a_non_sequence(self):
+        """widths must be a sequence: a float is rejected with a message showing it."""
+        with pytest.raises(TypeError, match=r"^widths must be a sequence of integers, got 2\.5$"):
+            tp.region_bound(2.5, 2)
+
+    def test_signal_checks_and_erosion_of_equal_lengths(self):
+        r"""Signals must be non-empty with entries in $[-\infty, \infty)$; for equal lengths the erosion is $\min_j (h_j - g_j)$."""
+        with pytest.raises(ValueError, match=r"^f must be non-empty$"):
+            tp.maxplus_convolve([], [1.0])
+        with pytest.raises(ValueError, match=r"^g must be non-empty$"):
+            tp.maxplus_convolve([1.0], [])
+        with pytest.raises(ValueError, match=r"^f must have entries in \[-inf, inf\) \(no NaN or \+inf\)$"):
+            tp.maxplus_convolve([np.inf], [1.0])
+        with pytest.raises(ValueError, match=r"^g must have entries in \[-inf, inf\) \(no NaN or \+inf\)$"):
+            tp.maxplus_convolve([1.0], [np.nan])
+        with pytest.raises(ValueError, match=r"^h must be non-empty$"):
+            tp.erosion([], [1.0])
+        with pytest.raises(ValueError, match=r"^g must have entries in \[-inf, inf\) \(no NaN or \+inf\)$"):
+            tp.erosion([1.0, 2.0], [np.inf])
+        with pytest.raises(ValueError, match=r"^g must not be longer than h, got lengths 3 and 2$"):
+            tp.erosion([1.0, 2.0], [0.0, 0.0, 0.0])
+        np.testing.assert_array_equal(tp.erosion([3.0, 5.0, 1.0], [1.0, 2.0, -1.0]), [2.0])
+        np.testing.assert_array_equal(tp.erosion([3.0, 5.0, 1.0], [1.0, -np.inf, -1.0]), [2.0])  # -inf: no constraint
+
+    def test_grid_default_resolution(self):
+        """The default grid has 200 points per axis, spanning the default window [-1, 1]^2."""
+        g = tp.regions_on_grid([np.eye(2), np.ones((1, 2))], [np.zeros(2), np.zeros(1)])
+        assert g.labels.shape == (200, 200) and len(g.x) == len(g.y) == 200
+        assert (g.x[0], g.x[-1], g.y[0], g.y[-1]) == (-1.0, 1.0, -1.0, 1.0)
+        assert g.n_regions == 4
+
+
+@pytest.mark.claim("prop-ff-tropical-convex")
+def test_simplify_merges_equal_exponents_and_prunes_small_polynomials():
+    """Without pruning only equal exponents merge (the larger coefficient wins); with it a never-maximal monomial goes even among three."""
+    p = tp.TropicalPolynomial([0.0, -5.0, 0.0, 1.0], [[0.0], [1.0], [2.0], [0.0]])  # max(1, x - 5, 2x)
+    assert _rows(p.simplify(prune=False)) == {(0.0, 1.0), (1.0, -5.0), (2.0, 0.0)}
+    assert _rows(p.simplify()) == {(0.0, 1.0), (2.0, 0.0)}  # x - 5 < max(1, 2x) everywhere
+    # the same in two variables, the three lifted points on one line: the middle one is not a vertex
+    q = tp.TropicalPolynomial([0.0, 0.0, 0.0], [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
+    assert _rows(q.simplify()) == {(0.0, 0.0, 0.0), (2.0, 0.0, 0.0)}

@@ -141,7 +141,7 @@ class TropicalPolynomial:
         exps, inverse = np.unique(self.exponents, axis=0, return_inverse=True)
         coefs = np.full(exps.shape[0], -np.inf)
         np.maximum.at(coefs, inverse.ravel(), self.coefficients)
-        if prune and exps.shape[0] > self.dim + 1:
+        if prune and exps.shape[0] > 2:  # two distinct exponents are both maximal somewhere
             keep = _upper_hull_vertices(exps, coefs)
             exps, coefs = exps[keep], coefs[keep]
         return TropicalPolynomial(coefs, exps)
