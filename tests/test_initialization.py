@@ -965,6 +965,10 @@ def test_error_messages_name_the_argument():
         init.length_map(1.0, 1.0, 0.0, 3.0)
     with pytest.raises(TypeError, match=r"^phi must be callable"):
         init.length_map(1.0, 1.0, 0.0, (np.tanh, 2.0))
+    with pytest.raises(TypeError, match=r"^phi must be callable"):
+        init.length_map(1.0, 1.0, 0.0, (2.0, np.tanh))
+    with pytest.raises(ValueError, match=r"^x must be an array with 2 dimension"):
+        init.simulate(np.ones(3), [4], sigma_w2=1.0, seed=0)
     with pytest.raises(ValueError, match=r"^phi must be one of"):
         init.chi1(1.0, 0.1, "sigmoid")
     with pytest.raises(ValueError, match=r"^bracket must be > 0"):
