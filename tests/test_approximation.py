@@ -1485,3 +1485,58 @@ def test_free_knot_fit_candidates_message():
     for bad in (np.array([0.5]), np.array([0.0, 0.5, 0.5]), np.array([0.0, 0.7, 0.6])):
         with pytest.raises(ValueError, match=r"^candidates must be a strictly increasing array of at least 2 points$"):
             ap.free_knot_l1_fit(f, 2, bad)
+
+
+def test_one_dimensional_tools_read_exact_values_as_floats():
+    """The interpolant, the shallow fit, the piece counter and the free-knot fit read the values of `f` as real numbers: exact rationals give the float results."""
+    def exact(fn):
+        return lambda t: np.array([Fraction(float(v)) for v in np.ravel(fn(t))], dtype=object).reshape(np.shape(t))
+
+    f = lambda t: np.abs(t - 0.3) + t**2  # noqa: E731
+    y = np.linspace(0.0, 1.0, 33)
+    for build in (lambda g: ap.shallow_lstsq_fit(g, 4, n_grid=33), lambda g: ap.relu_interpolant(g, 4)):
+        np.testing.assert_allclose(ap.evaluate_network(build(exact(f)), y), ap.evaluate_network(build(f), y), atol=1e-14)
+    assert ap.count_pieces(exact(f), n_grid=65) == ap.count_pieces(f, n_grid=65) == 2
+    c = np.linspace(0.0, 1.0, 11)
+    np.testing.assert_allclose(ap.free_knot_l1_fit(exact(f), 2, c).errors, ap.free_knot_l1_fit(f, 2, c).errors, rtol=1e-12)
+
+
+def test_bump_closed_values_and_support():
+    r"""$\psi(0) = 1$ (default order 0), $\psi(1/4) = e^{-1/3}$, $\psi'(1/4) = -\tfrac{32}{9}\cdot\tfrac{1}{4}\cdot 4 e^{-1/3}$... as closed forms, and $\psi, \psi', \psi''$ vanish at and beyond $\abs{t} = 1/2$."""
+    assert ap.bump(np.array([0.0]))[0] == 1.0
+    t = np.array([0.25])
+    u = 0.75  # 1 - 4 t^2
+    psi = np.exp(1 - 1 / u)
+    g1 = -8 * 0.25 / u**2
+    g2 = -8 / u**2 - 128 * 0.25**2 / u**3
+    assert ap.bump(t)[0] == pytest.approx(np.exp(-1 / 3), rel=1e-14)
+    assert ap.bump(t, 1)[0] == pytest.approx(psi * g1, rel=1e-14)
+    assert ap.bump(t, 2)[0] == pytest.approx(psi * (g1**2 + g2), rel=1e-14)
+    edge = np.array([-1.2, -0.75, -0.5, 0.5, 0.75, 1.2])
+    for order in (0, 1, 2):
+        np.testing.assert_array_equal(ap.bump(edge, order), np.zeros(6))
+
+
+def test_sobolev_bumps_coefficient_range_message():
+    """Coefficients must be non-empty and in [-1, 1] (the ends included, one bump allowed), said in the message."""
+    x = np.linspace(0.0, 1.0, 5)
+    ap.sobolev_bumps(x, np.array([1.0, -1.0]), 1)
+    assert ap.sobolev_bumps(np.array([0.5]), np.array([-1.0]), 2)[0] < 0
+    for bad in (np.array([]), np.array([0.5, 1.5]), np.array([-2.5])):
+        with pytest.raises(ValueError, match=r"^a must be a non-empty array with entries in \[-1, 1\]$"):
+            ap.sobolev_bumps(x, bad, 1)
+
+
+def test_sawtooth_following_range_of_n_and_exact_l1():
+    r"""`sawtooth_following` accepts $2 \le n \le 2^k + 1$ (message at $2^k + 2$), and its $L^1$ distance to $g_k$ is $(2^{k+1} - 2n + 3)/2^{k+3}$ at both ends of the range."""
+    k, N = 3, 8
+    x = (np.arange(2**12) + 0.5) / 2**12
+    for n in (2, 5, N + 1):
+        net = ap.sawtooth_following(k, n)
+        l1 = np.mean(np.abs(ap.evaluate_network(net, x) - ap.sawtooth(x, k)))
+        assert l1 == pytest.approx((2 * N - 2 * n + 3) / (8 * N), abs=1e-12)
+        assert net[0].out_features == n
+    with pytest.raises(ValueError, match=r"^n must be an integer <= 9, got 10$"):
+        ap.sawtooth_following(k, N + 2)
+    with pytest.raises(ValueError, match=r"^n must be an integer >= 2, got 1$"):
+        ap.sawtooth_following(k, 1)
