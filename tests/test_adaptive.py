@@ -1143,12 +1143,17 @@ class TestOnlineEdgeCases:
             online.linear_regret(G, np.zeros((8, 3)))
         with pytest.raises(ValueError, match=re.escape("X must have shape (6, 3) or (7, 3), got (6, 2)")):
             online.linear_regret(G, np.zeros((6, 2)))
+        with pytest.raises(ValueError, match=r"^X must be an array with 2 dimension"):
+            online.linear_regret(G, np.zeros((7, 3, 1)))           # a 3-D X is not one iterate per row
 
     def test_adagrad_regret_bound_default_eps_is_zero(self):
-        r"""Without eps the bound is $(D^2/(2\eta) + \eta)\sum_i \lVert g_{1:T,i}\rVert_2$ (no $\delta$ term)."""
+        r"""Without eps the bound is $(D^2/(2\eta) + \eta)\sum_i \lVert g_{1:T,i}\rVert_2$; eps $= \delta$ adds $d\delta D^2/(2\eta)$, by hand on a 2 x 2 instance."""
         G = np.array([[3.0, 0.0], [4.0, 1.0]])
         b = online.adagrad_regret_bound(G, diameter=2.0, lr=1.0)
         assert np.allclose(b, [3.0 * 3.0, 3.0 * (5.0 + 1.0)], rtol=1e-15)
+        # with delta = 1/2, D = 2, eta = 2: D^2/(2 eta) + eta = 3 and d delta D^2 / (2 eta) = 1
+        b = online.adagrad_regret_bound(G, diameter=2.0, lr=2.0, eps=0.5)
+        assert np.allclose(b, [3.0 * 3.0 + 1.0, 3.0 * (5.0 + 1.0) + 1.0], rtol=1e-15)
 
     @pytest.mark.parametrize("L, eta, b0, gap, B", [
         (2.0, 0.5, 1.0, 3.0, 13.0),                                        # b0 = eta L: the first case
