@@ -1175,3 +1175,12 @@ def test_tiny_fixed_point_just_above_criticality(eps, rel):
     ref = (-b - np.sqrt(b * b - 4 * a * eps)) / (2 * a)
     for q0 in (1.0, 1e-3, 1e-12):
         assert abs(init.fixed_point_q(s2, 0.0, "tanh", q0=q0) / ref - 1) < rel
+
+
+def test_large_fixed_point_and_near_critical_depth_scale():
+    """A large finite fixed point (q* = sigma_b^2 = 7e11 for phi = 0, searched upward from q0 = 1e12/4096) is returned, not inf; and just on the chaotic side of the tanh critical line (sigma_w^2 within 1e-8 and 1e-6 of it, chi1 > 1) the correlation depth scale exceeds 1e6 (it diverges at criticality)."""
+    assert init.fixed_point_q(1.3, 7e11, (_zero_phi, _zero_phi), q0=1e12 / 4096) == pytest.approx(7e11, rel=1e-12)
+    s = init.critical_sigma_w2(0.05, "tanh")
+    for f in (1e-8, 1e-6):
+        assert init.chi1(s * (1 + f), 0.05, "tanh") > 1
+        assert init.depth_scale(s * (1 + f), 0.05, "tanh") > 1e6
