@@ -1489,6 +1489,10 @@ def test_random_program_structure_and_defaults():
     assert len(counts) == 4 and np.all(np.abs(counts - 100) <= 4 * math.sqrt(400 * 0.25 * 0.75))
     with pytest.raises(ValueError, match=r"^steps_per_input must be an integer >= 1, got 0$"):
         ad.random_program(2, steps_per_input=0, seed=0)
+    with pytest.raises(ValueError, match=r"^n must be an integer >= 1, got 0$"):
+        ad.random_program(0, seed=0)
+    with pytest.raises(TypeError, match=r"^seed must be an integer seed or a numpy\.random\.Generator"):
+        ad.random_program(2, seed="a")
 
 
 # --------------------------------------------------------------------------- networks: defaults, messages, checkpointing
@@ -1525,6 +1529,8 @@ def test_network_shape_messages():
         ad.mlp_backprop(Ws, bs, np.zeros(3), np.zeros(1))
     with pytest.raises(ValueError, match=r"^x must have 2 features \(columns of weights\[0\]\), got 3$"):
         ad.mlp_forward(Ws, bs, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"^y must have shape \(1\), got \(3,\)$"):
+        ad.mlp_backprop(Ws, bs, np.zeros(2), np.zeros(3))
     with pytest.raises(ValueError, match=r"^x must be an array with 1 or 2 dimension"):
         ad.mlp_backprop(Ws, bs, np.zeros((1, 2, 2)), np.zeros(1))
     with pytest.raises(ValueError, match=r"^weights must contain at least one layer$"):
