@@ -343,3 +343,15 @@ def test_digits_splits_differ_across_many_seeds():
     """Distinct seeds give distinct splits: seeds 0..9 give 10 different test sets (the seed is not folded into a small pool)."""
     tests = {data.digits(test_fraction=0.05, seed=seed).X_test.tobytes() for seed in range(10)}
     assert len(tests) == 10
+
+
+def test_default_target_and_labels_accept_exact_rationals():
+    """f(1/6) = 1/2 + 1/12 and f(1/2) = 5/4 from Fraction inputs; a target returning Fractions still gives float labels."""
+    from fractions import Fraction
+
+    xq = np.array([Fraction(1, 6), Fraction(1, 2)], dtype=object)
+    np.testing.assert_allclose(data.default_target(xq), [0.5 + 1 / 12, 1.25], rtol=1e-15)
+    x, y = data.regression_1d(5, target=lambda t: np.array([Fraction(1, 3)] * len(t), dtype=object),
+                              noise_std=0.0, seed=15)
+    assert y.dtype == np.float64 and x.dtype == np.float64
+    np.testing.assert_array_equal(y, 1 / 3)
