@@ -8,11 +8,16 @@ wrong variant, named for the mistake, that the same check must reject.
 
 from __future__ import annotations
 
+import re
+import warnings
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 
 from nnmath import data, learning
@@ -621,3 +626,264 @@ def test_same_seed_same_numbers():
     a = learning.bias_variance(_fit(2), n_train=10, n_trials=6, noise_std=0.2, x_test=X_TEST, n_batches=3, seed=11)
     b = learning.bias_variance(_fit(2), n_train=10, n_trials=6, noise_std=0.2, x_test=X_TEST, n_batches=3, seed=11)
     assert a.risk == b.risk and np.array_equal(a.predictions, b.predictions)
+
+
+# --------------------------------------------------------------------------- degenerate designs and exact edge cases
+def _rank_deficient_design():
+    """A 12 x 3 design whose third column repeats the first (rank 2), and labels."""
+    rng = np.random.default_rng(30)
+    a, b = rng.standard_normal(12), rng.standard_normal(12)
+    return np.column_stack([a, b, a]), rng.standard_normal(12)
+
+
+def test_minimum_norm_solution_on_a_rank_deficient_design():
+    r"""With a repeated column, the $\lambda = 0$ estimators equal the least-squares fit of the reduced design with the repeated coefficient split in two halves (the minimum-norm solution), and gradient descent from 0 tends to it."""
+    Phi, y = _rank_deficient_design()
+    c = np.linalg.lstsq(Phi[:, :2], y, rcond=None)[0]  # unique: the reduced design has full rank
+    w_min = np.array([c[0] / 2, c[1], c[0] / 2])  # among w1 + w3 = c0, the least norm has w1 = w3
+    np.testing.assert_allclose(learning.ridge(Phi, y, 0.0), w_min, rtol=1e-10)
+    np.testing.assert_allclose(learning.ridge_path(Phi, y, [0.0])[0], w_min, rtol=1e-10)
+    lr = 0.9 * 12 / (2 * np.linalg.norm(Phi, 2) ** 2)
+    np.testing.assert_allclose(learning.gd_spectral_filter(Phi, y, lr, 2000), w_min, rtol=1e-8)
+    np.testing.assert_allclose(learning.gd_least_squares(Phi, y, lr, 2000)[-1], w_min, rtol=1e-8)
+    # negative control: another least-squares solution has the same fit but is not the one returned
+    w_other = np.array([c[0], c[1], 0.0])
+    assert np.allclose(Phi @ w_other, Phi @ w_min)
+    assert not np.allclose(learning.ridge_path(Phi, y, [0.0])[0], w_other)
+
+
+def test_rank_deficient_fixed_design_variance_counts_the_rank():
+    r"""At $\lambda = 0$ the fixed-design variance is $\sigma^2 r / n$ with $r = \operatorname{rank}\Phi = 2$, not $\sigma^2 p / n$ with $p = 3$."""
+    Phi, _ = _rank_deficient_design()
+    _, var = learning.ridge_fixed_design(Phi, np.ones(3), 0.5, [0.0])
+    assert var[0] == pytest.approx(0.25 * 2 / 12, rel=1e-12)
+    _, var_gd = learning.gd_fixed_design(Phi, np.ones(3), 0.5, 0.9 * 12 / (2 * np.linalg.norm(Phi, 2) ** 2), [2000])
+    assert var_gd[0] == pytest.approx(0.25 * 2 / 12, rel=1e-8)
+
+
+def test_zero_design_gives_the_zero_estimator_and_no_bias_or_variance():
+    r"""For $\Phi = 0$ every $w$ fits equally well, so the minimum-norm solution, ridge and gradient descent are $0$; the fit $\Phi\hat w = 0 = \Phi w^*$ has bias² and variance $0$."""
+    Phi, y = np.zeros((5, 3)), np.arange(5.0)
+    np.testing.assert_array_equal(learning.ridge(Phi, y, 0.0), np.zeros(3))
+    np.testing.assert_array_equal(learning.ridge_path(Phi, y, [0.0, 0.1]), np.zeros((2, 3)))
+    np.testing.assert_array_equal(learning.gd_spectral_filter(Phi, y, 0.1, [0, 4]), np.zeros((2, 3)))
+    for bias2, var in (learning.ridge_fixed_design(Phi, np.ones(3), 0.5, [0.0, 0.1]),
+                       learning.gd_fixed_design(Phi, np.ones(3), 0.5, 0.1, [0, 4])):
+        np.testing.assert_array_equal(bias2, [0.0, 0.0])
+        np.testing.assert_array_equal(var, [0.0, 0.0])
+
+
+def test_design_without_features_gives_empty_estimators():
+    """With no features (p = 0) the only coefficient vector is the empty one, for every λ and t."""
+    Phi, y = np.zeros((4, 0)), np.arange(4.0)
+    assert learning.ridge_path(Phi, y, [0.0, 1.0]).shape == (2, 0)
+    assert learning.gd_spectral_filter(Phi, y, 0.1, [0, 3]).shape == (2, 0)
+    assert learning.ridge(Phi, y, 0.0).shape == (0,)
+
+
+def test_scalar_lambda_and_time_are_one_point_grids():
+    """A scalar λ (ridge) or t (gradient descent) gives the same bias² and variance as the one-element grid, as arrays of length 1."""
+    rng = np.random.default_rng(33)
+    Phi, w_star = rng.standard_normal((15, 4)), rng.standard_normal(4)
+    for scalar, grid in ((learning.ridge_fixed_design(Phi, w_star, 0.3, 0.2),
+                          learning.ridge_fixed_design(Phi, w_star, 0.3, [0.2])),
+                         (learning.gd_fixed_design(Phi, w_star, 0.3, 0.05, 7),
+                          learning.gd_fixed_design(Phi, w_star, 0.3, 0.05, [7]))):
+        for a, b in zip(scalar, grid):
+            assert a.shape == (1,)
+            np.testing.assert_array_equal(a, b)
+
+
+def test_gradient_descent_at_time_zero_has_all_bias_and_no_variance():
+    r"""At $t = 0$ the estimator is $w_0 = 0$: the spectral filter is $0$, $\mathrm{bias}^2 = \lVert\Phi w^*\rVert^2 / n$ and the variance is $0$."""
+    rng = np.random.default_rng(34)
+    Phi, w_star, y = rng.standard_normal((15, 4)), rng.standard_normal(4), rng.standard_normal(15)
+    np.testing.assert_array_equal(learning.gd_spectral_filter(Phi, y, 0.05, 0), np.zeros(4))
+    bias2, var = learning.gd_fixed_design(Phi, w_star, 0.3, 0.05, [0, 1])
+    assert bias2[0] == pytest.approx(np.sum((Phi @ w_star) ** 2) / 15, rel=1e-12) and var[0] == 0.0
+    assert bias2[1] < bias2[0] and var[1] > 0  # one step already moves the fit
+
+
+_EYE3, _ONES3 = np.eye(3), np.ones(3)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: learning.ridge_path(_EYE3, _ONES3, [0.1, -0.1]), "lams must be non-negative"),
+        (lambda: learning.ridge_fixed_design(_EYE3, _ONES3, 0.1, [0.1, -0.1]), "lams must be non-negative"),
+        (lambda: learning.gd_fixed_design(_EYE3, _ONES3, 0.1, 0.1, [2, -1]), "times must contain integers >= 0"),
+        (lambda: learning.gd_spectral_filter(_EYE3, _ONES3, 0.1, [2, -1]), "t must contain integers >= 0"),
+        (lambda: learning.gd_spectral_filter(_EYE3, _ONES3, 0.1, -1), "t must be an integer >= 0, got -1"),
+        (lambda: learning.legendre_features([0.0, -1.5], 2), "x must lie in [-1, 1] for the Legendre basis"),
+        (lambda: learning.threshold_risk([0.5, -0.1], 0.1), "thresholds must lie in [0, 1]"),
+        (lambda: learning.conditional_surrogate_risk("logistic", [0.5, -0.1], 0.0), "eta must lie in [0, 1]"),
+        (lambda: learning.surrogate_minimizer("hinge", [0.5, 1.1]), "eta must lie in [0, 1]"),
+        (lambda: learning.fit_linear_classifier(np.ones((3, 2)), np.array([1.0, -1.0, 0.5]), loss="logistic",
+                                                lam=0.1), "y must have entries -1 or +1"),
+    ],
+)
+def test_hand_written_checks_say_what_was_expected(call, message):
+    """A hand-written argument check raises ValueError whose whole message names the argument and the condition it must satisfy."""
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        call()
+
+
+# --------------------------------------------------------------------------- the classifiers: optimality
+def _logistic_gradient(Phi, y, lam, w):
+    """The gradient -(1/n) sum_i y_i expit(-y_i <w, Phi_i>) Phi_i + 2 lam w of the logistic objective, by hand."""
+    return -(Phi.T @ (y * expit(-y * (Phi @ w)))) / len(y) + 2 * lam * w
+
+
+def test_logistic_fit_is_stationary_with_strong_regularization_and_with_an_outlier():
+    r"""Newton's method returns a zero of the gradient of the (strictly convex) logistic objective, hence its minimizer: with $\lambda = 1$, and with a gross outlier whose Hessian weight $p(1-p)$ vanishes at the optimum."""
+    rng = np.random.default_rng(31)
+    Phi, y = rng.standard_normal((20, 3)), np.where(rng.standard_normal(20) > 0, 1.0, -1.0)
+    # one outlier at x = -5 among 40 points at x = 1, all labelled +1: at the optimum its margin is about -10
+    x_out = np.concatenate([np.ones(40), [-5.0]])[:, None]
+    for Phi_k, y_k, lam in ((Phi, y, 1.0), (x_out, np.ones(41), 1e-4)):
+        w = learning.fit_linear_classifier(Phi_k, y_k, loss="logistic", lam=lam)
+        assert np.linalg.norm(_logistic_gradient(Phi_k, y_k, lam, w)) < 1e-10
+        assert not np.linalg.norm(_logistic_gradient(Phi_k, y_k, lam, 0.9 * w)) < 1e-10  # negative control
+    assert 1.9 < w[0] < 2.0 and -5 * w[0] < -9  # the outlier is far on the wrong side
+
+
+def test_logistic_fit_on_a_tiny_scale_lands_on_the_minimizer():
+    r"""For one example with feature $a = 2\cdot 10^{-10}$, the minimizer of $\log(1 + e^{-aw}) + \lambda w^2$ is $a/(4\lambda)\,(1 + O(a^2))$; there the gradient at $0$ is $a/2 = 10^{-10}$, exactly the tolerance, and the strict rule "below $10^{-10}$" still takes the Newton step."""
+    a, lam = 2e-10, 1.0
+    assert np.linalg.norm(_logistic_gradient(np.array([[a]]), np.ones(1), lam, np.zeros(1))) == 1e-10
+    w = learning.fit_linear_classifier(np.array([[a]]), np.ones(1), loss="logistic", lam=lam)
+    assert w[0] == pytest.approx(a / (4 * lam), rel=1e-9)
+
+
+def test_hinge_fit_equals_the_closed_form_when_every_margin_is_violated():
+    r"""If $w = \frac{1}{2\lambda n}\sum_i y_i \Phi_i$ has every margin $y_i\langle w, \Phi_i\rangle < 1$, the hinge objective near $w$ is $1 - \frac1n\sum_i y_i\langle v, \Phi_i\rangle + \lambda\lVert v\rVert^2$, which $w$ minimizes; so $w$ is the SVM solution."""
+    rng = np.random.default_rng(32)
+    n, lam = 10, 1.0
+    Phi, y = rng.standard_normal((n, 2)), np.where(rng.standard_normal(n) > 0, 1.0, -1.0)
+    w_closed = (y @ Phi) / (2 * lam * n)
+    assert np.all(y * (Phi @ w_closed) < 1)
+    w = learning.fit_linear_classifier(Phi, y, loss="hinge", lam=lam)
+    np.testing.assert_allclose(w, w_closed, rtol=1e-6)
+    assert not np.allclose(w, (y @ Phi) / (lam * n), rtol=1e-3)  # negative control: C = 1/(lambda n) instead
+
+
+def test_hinge_fit_that_does_not_converge_raises():
+    """Two equal inputs with opposite labels and λ = 1e-12 (C ≈ 2·10^11): liblinear stops at its iteration limit, and the fit raises ConvergenceWarning instead of returning."""
+    Phi, y = np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 1.0]]), np.array([1.0, -1.0, 1.0])
+    with pytest.raises(ConvergenceWarning):
+        learning.fit_linear_classifier(Phi, y, loss="hinge", lam=1e-12)
+
+
+# --------------------------------------------------------------------------- arguments that are not the defaults
+@pytest.mark.claim("thm-lp-bias-variance")
+def test_mean_estimator_terms_for_another_target_and_noise_level():
+    r"""With target $f(x) = x$ and $\sigma = 0.5$, the sample mean of $n = 4$ labels has $\mathrm{bias}^2 = \E X^2 = 1/3$, variance $(1/3 + \sigma^2)/n$ and noise $\sigma^2$ (within 4 s.e.); the book's default target would give $\mathrm{bias}^2 \approx 0.90$."""
+    x_test = -1 + (2 * np.arange(400) + 1) / 400
+    rng = np.random.default_rng(35)
+    n, sigma = 4, 0.5
+    reps = [learning.bias_variance(_fit(0), n_train=n, n_trials=20, noise_std=sigma, x_test=x_test,
+                                   target=lambda t: t, n_batches=2, seed=rng) for _ in range(100)]
+    bias2, var, risk = ([getattr(r, f) for r in reps] for f in ("bias2", "variance", "risk"))
+    B, V = 1 / 3, (1 / 3 + sigma**2) / n
+    assert _within(bias2, B) and _within(var, V) and _within(risk, B + V + sigma**2)
+    assert all(r.noise == sigma**2 for r in reps)
+    # negative controls: the default target, or the default noise level 0.3 of the data generator
+    assert not _within(bias2, VAR_F_STAR) and not _within(var, (1 / 3 + 0.09) / n)
+    assert not _within(risk, B + V + 0.09)
+
+
+def test_default_standard_errors_use_ten_batches():
+    """By default the standard error of bias² (variance) is the standard deviation over 10 batches of consecutive training sets of the unbiased batch estimate, divided by √10."""
+    bv = learning.bias_variance(_fit(1), n_train=10, n_trials=40, noise_std=0.3, x_test=X_TEST, seed=5)
+    D = bv.predictions - data.default_target(X_TEST)
+
+    def stderrs(n_batches):
+        groups = np.split(D, n_batches)  # 40 = n_batches * (40 // n_batches) sets
+        b = [np.mean(G.mean(axis=0) ** 2 - G.var(axis=0, ddof=1) / len(G)) for G in groups]
+        v = [np.mean(G.var(axis=0, ddof=1)) for G in groups]
+        return np.std(b, ddof=1) / np.sqrt(n_batches), np.std(v, ddof=1) / np.sqrt(n_batches)
+
+    assert (bv.bias2_stderr, bv.variance_stderr) == pytest.approx(stderrs(10), rel=1e-9)
+    assert (bv.bias2_stderr, bv.variance_stderr) != pytest.approx(stderrs(5), rel=1e-3)  # negative control
+
+
+def _legendre(j):
+    return lambda t: np.polynomial.legendre.legval(t, np.eye(j + 1)[j])
+
+
+def test_default_quadrature_has_200_nodes():
+    r"""With the default 200 Gauss–Legendre nodes, $\E P_{199}(X)^2 = 1/399$ exactly, but $P_{200}$, which vanishes at the 200 nodes, gets $0$ instead of $1/401$: the rule is exact below degree 400 only."""
+    zero = np.zeros_like
+    assert learning.population_risk(_legendre(199), target=zero) == pytest.approx(1 / 399, rel=1e-9)
+    assert learning.population_risk(_legendre(200), target=zero) == pytest.approx(0.0, abs=1e-20)
+    assert learning.population_risk(_legendre(200), target=zero, nodes=201) == pytest.approx(1 / 401, rel=1e-9)
+    W = np.eye(201)[[199, 200]]  # coefficient rows of P_199 and P_200
+    np.testing.assert_allclose(learning.legendre_population_risk(W, target=zero), [1 / 399, 0.0], rtol=1e-9,
+                               atol=1e-20)
+
+
+def test_default_midpoint_rule_has_2000_cells():
+    """With the default 2000 cells of width 1/1000, the midpoint rule is exact for a disagreement set (0, 0.01) made of 10 cells: excess risk 0.005, and 10/2001 with 2001 cells."""
+    def eta(t):
+        return (t > 0).astype(float)  # |2 eta - 1| = 1: the excess risk is P(sign f != h*)
+
+    def score(t):
+        return t - 0.01
+
+    assert learning.classification_excess_risk(score, eta) == pytest.approx(0.005, rel=1e-12)
+    assert learning.classification_excess_risk(score, eta, nodes=2001) == pytest.approx(10 / 2001, rel=1e-12)
+
+
+def test_fixed_design_formulas_for_an_orthogonal_design_with_many_observations():
+    r"""For $n = 200{,}000$ and $\Phi^\top\Phi = nI_2$: ridge has $\mathrm{bias}^2 = (\frac{\lambda}{1+\lambda})^2\lVert w^*\rVert^2$ and variance $\frac{2\sigma^2}{n(1+\lambda)^2}$; gradient descent has $\mathrm{bias}^2 = (1-2\eta)^{2t}\lVert w^*\rVert^2$ and variance $\frac{2\sigma^2}{n}(1 - (1-2\eta)^t)^2$ (the thin SVD keeps the memory at $O(np)$)."""
+    n, sigma, w_star = 200_000, 0.5, np.array([1.0, -2.0])
+    Phi = np.column_stack([np.ones(n), np.tile([1.0, -1.0], n // 2)])
+    lams = np.array([0.0, 0.5, 2.0])
+    bias2, var = learning.ridge_fixed_design(Phi, w_star, sigma, lams)
+    np.testing.assert_allclose(bias2, (lams / (1 + lams)) ** 2 * 5.0, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(var, 2 * sigma**2 / (n * (1 + lams) ** 2), rtol=1e-9)
+    lr, times = 0.2, np.array([0, 1, 5])
+    bias2, var = learning.gd_fixed_design(Phi, w_star, sigma, lr, times)
+    np.testing.assert_allclose(bias2, (1 - 2 * lr) ** (2 * times) * 5.0, rtol=1e-9)
+    np.testing.assert_allclose(var, 2 * sigma**2 / n * (1 - (1 - 2 * lr) ** times) ** 2, rtol=1e-9, atol=1e-20)
+
+
+def test_fixed_design_bias_counts_the_target_along_a_tiny_singular_value():
+    r"""For $\Phi = \operatorname{diag}(1, 10^{-13})$ and $w^* = (0, 10^{13})$ the target $\Phi w^* = (0, 1)$ lies along $s_2 = 10^{-13}$, whose filter factor is $< 10^{-24}$: ridge ($\lambda = 1$) and gradient descent miss it, $\mathrm{bias}^2 = \lVert\Phi w^*\rVert^2/n = 1/2$ to $10^{-12}$."""
+    Phi, w_star = np.diag([1.0, 1e-13]), np.array([0.0, 1e13])
+    b_ridge, v_ridge = learning.ridge_fixed_design(Phi, w_star, 0.5, [1.0])
+    b_gd, v_gd = learning.gd_fixed_design(Phi, w_star, 0.5, 0.25, [10])
+    assert b_ridge[0] == pytest.approx(0.5, rel=1e-12) and b_gd[0] == pytest.approx(0.5, rel=1e-12)
+    # the variance comes from s_1 = 1 alone: factor 1/(1 + n lam) = 1/3 for ridge, 1 - (1 - 2 eta/n)^10 = 1 - 0.75^10 for GD
+    assert v_ridge[0] == pytest.approx(0.25 * (1 / 3) ** 2 / 2, rel=1e-12)
+    assert v_gd[0] == pytest.approx(0.25 * (1 - 0.75**10) ** 2 / 2, rel=1e-12)
+
+
+def test_logistic_fit_that_does_not_converge_raises():
+    """Features of size 10^8 (where rounding in the gradient alone exceeds the tolerance 1e-10): Newton's method does not reach the tolerance in 100 steps, and the fit raises ConvergenceWarning instead of returning a non-minimizer."""
+    Phi = np.array([[-1.12308102e8, 3.98075736e7], [-1.26840329e7, -1.33023131e7], [5.01974872e7, 3.53524569e7]])
+    with pytest.raises(ConvergenceWarning, match="did not reach"):
+        learning.fit_linear_classifier(Phi, np.array([1.0, -1.0, 1.0]), loss="logistic", lam=3.3578943e-4)
+
+
+def test_surrogate_minimizers_and_risks_at_certain_labels():
+    r"""At $\eta \in \{0, 1\}$ (allowed: $\eta$ is a probability) $C_1(\alpha) = \varphi(\alpha)$ and $C_0(\alpha) = \varphi(-\alpha)$, and the minimizers are $\pm\infty$ (logistic, returned without a divide-by-zero warning) and $\pm 1$ (hinge)."""
+    alpha = np.array([-2.0, 0.5, 3.0])
+    for loss, phi in (("logistic", learning.logistic_loss), ("hinge", learning.hinge_loss)):
+        np.testing.assert_allclose(learning.conditional_surrogate_risk(loss, 1.0, alpha), phi(alpha), rtol=1e-15)
+        np.testing.assert_allclose(learning.conditional_surrogate_risk(loss, 0.0, alpha), phi(-alpha), rtol=1e-15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(learning.surrogate_minimizer("logistic", [0.0, 1.0]), [-np.inf, np.inf])
+    np.testing.assert_array_equal(learning.surrogate_minimizer("hinge", [0.0, 1.0]), [-1.0, 1.0])
+
+
+def test_population_risk_converts_outputs_to_floats():
+    r"""Outputs of ``predict`` and ``target`` are converted to floats: with exact decimal outputs, $\E X^2 = 1/3$ and $\E(X - X^3)^2 = 8/105$ as for floats."""
+    def decimals(f):
+        return lambda t: np.array([Decimal(float(v)) for v in f(t)], dtype=object)
+
+    zero = np.zeros_like
+    assert learning.population_risk(decimals(lambda t: t), target=zero) == pytest.approx(1 / 3, rel=1e-12)
+    assert learning.population_risk(lambda t: t, target=decimals(lambda t: t**3)) == pytest.approx(8 / 105, rel=1e-12)

@@ -246,9 +246,12 @@ def ridge_fixed_design(Phi, w_star, noise_std: float, lams) -> tuple[np.ndarray,
         raise ValueError("lams must be non-negative")
     n = Phi.shape[0]
     _, s, Vt = np.linalg.svd(Phi, full_matrices=False)
-    s = s[s > s.max() * 1e-12]
-    coef = (Vt[: s.size] @ w_star) ** 2
-    shrink = s[None, :] ** 2 / (s[None, :] ** 2 + n * lams[:, None])  # s^2 / (s^2 + n lam)
+    coef = (Vt @ w_star) ** 2
+    # a direction with s_i <= 1e-12 s_1 counts as null (the numerical rank, as for lam = 0): the estimator
+    # does not move along it (shrink 0), but the part of Phi w* along it is still missed (bias)
+    kept = s > s.max() * 1e-12
+    shrink = np.zeros((lams.size, s.size))
+    shrink[:, kept] = s[kept] ** 2 / (s[kept] ** 2 + n * lams[:, None])  # s^2 / (s^2 + n lam)
     bias2 = np.sum((1.0 - shrink) ** 2 * s**2 * coef, axis=1) / n
     variance = noise_std**2 * np.sum(shrink**2, axis=1) / n
     return bias2, variance
@@ -275,8 +278,7 @@ def gd_fixed_design(Phi, w_star, noise_std: float, lr: float, times) -> tuple[np
         raise ValueError("times must contain integers >= 0")
     n = Phi.shape[0]
     _, s, Vt = np.linalg.svd(Phi, full_matrices=False)
-    s = s[s > s.max() * 1e-12]
-    coef = (Vt[: s.size] @ w_star) ** 2
+    coef = (Vt @ w_star) ** 2  # every direction: g_i = 0 where s_i = 0, so no rank cut-off is needed
     g = 1.0 - (1.0 - 2.0 * lr * s[None, :] ** 2 / n) ** times[:, None]
     bias2 = np.sum((1.0 - g) ** 2 * s**2 * coef, axis=1) / n
     variance = noise_std**2 * np.sum(g**2, axis=1) / n
@@ -554,7 +556,8 @@ def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
     r"""Minimize :math:`J(w) = \frac1n\sum_i \varphi(y_i \langle w, \Phi_i\rangle) + \lambda\lVert w\rVert^2` over :math:`w`.
 
     Logistic loss: Newton's method (the objective is smooth and :math:`2\lambda`-strongly convex),
-    run until the gradient norm is below 1e-10. Hinge loss: the support vector machine
+    run until the gradient norm is below 1e-10, for at most 100 steps; a fit that does not get there (badly
+    scaled features, where rounding alone exceeds the tolerance) raises ``ConvergenceWarning``. Hinge loss: the support vector machine
     :math:`\tfrac12\lVert w\rVert^2 + C\sum_i \max(0, 1 - y_i\langle w, \Phi_i\rangle)` with
     :math:`C = 1/(2\lambda n)`, the same problem scaled by :math:`1/(2\lambda)`, solved by dual
     coordinate ascent in liblinear (scikit-learn's ``LinearSVC``, no intercept, its default tolerance
@@ -585,7 +588,10 @@ def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
         p = 0.5 * (1.0 - np.tanh(0.5 * (Z @ w)))  # sigma(-z), computed stably
         grad = -Z.T @ p / n + 2.0 * lam * w
         if np.linalg.norm(grad) < 1e-10:
-            break
+            return w
         hess = (Z * (p * (1.0 - p))[:, None]).T @ Z / n + 2.0 * lam * np.eye(q)
         w -= np.linalg.solve(hess, grad)
-    return w
+    from sklearn.exceptions import ConvergenceWarning
+
+    raise ConvergenceWarning("Newton's method did not reach a gradient norm below 1e-10 in 100 steps "
+                             "(badly scaled features?)")
