@@ -1554,6 +1554,8 @@ def test_checkpointing_every_segment_length():
             starts = range(0, L, k)  # held during the segment at s: the s/k earlier checkpoints, its own, its records
             expected_peak = max(len(starts), max(s // k + 1 + min(k, L - s) for s in starts))
             assert stats == (expected_peak, 2 * L, k)
+    with pytest.raises(ValueError, match=r"^segment must be an integer >= 1, got 0$"):
+        ad.mlp_backprop_checkpointed(Ws, bs, X, Y, "tanh", segment=0)
 
 
 def test_activation_and_loss_messages_and_the_default_relu_slope():
