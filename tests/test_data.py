@@ -94,7 +94,7 @@ def test_bad_input_names_the_argument(call, exc, name):
 
 
 class _ConstantGenerator(np.random.Generator):
-    """A numpy Generator whose standard normal draws all equal ``normal`` and uniform draws all equal ``uniform``."""
+    """A numpy Generator whose standard normal draws all equal ``normal`` and uniform draws sit at the quantile ``uniform``."""
 
     def __init__(self, normal=1.0, uniform=0.5):
         super().__init__(np.random.PCG64(0))
@@ -104,7 +104,8 @@ class _ConstantGenerator(np.random.Generator):
         return self.normal if size is None else np.full(size, self.normal)
 
     def uniform(self, low=0.0, high=1.0, size=None):
-        return self.u if size is None else np.full(size, self.u)
+        v = low + self.u * (high - low)  # the draw at quantile u of U[low, high)
+        return v if size is None else np.full(size, v)
 
 
 class _ShapedNormals(np.random.Generator):
@@ -355,3 +356,12 @@ def test_default_target_and_labels_accept_exact_rationals():
                               noise_std=0.0, seed=15)
     assert y.dtype == np.float64 and x.dtype == np.float64
     np.testing.assert_array_equal(y, 1 / 3)
+
+
+def test_threshold_inputs_are_uniform_on_the_unit_interval():
+    """X ~ U[0, 1]: inside [0, 1), mean 1/2 and P(X < 1/4) = 1/4 within 4 s.e.; with flip 0.2, P(Y = 1) = 1/2."""
+    x, y = data.threshold_classification(40_000, flip=0.2, seed=16)
+    assert 0.0 <= x.min() < 0.001 and 0.999 < x.max() < 1.0
+    assert abs(x.mean() - 0.5) <= 4 * np.sqrt(1 / 12 / x.size)
+    assert abs(np.mean(x < 0.25) - 0.25) <= 4 * np.sqrt(0.25 * 0.75 / x.size)
+    assert abs(y.mean() - 0.5) <= 4 * np.sqrt(0.25 / x.size)

@@ -295,3 +295,20 @@ def test_semilogy_rate_defaults_and_range_endpoints():
         m = (k >= lo) & (k <= hi)
         assert fit.n == m.sum() and fit.slope == pytest.approx(_ols(k[m], np.log(y[m]))[0], rel=1e-12)
         plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "call, exc, message",
+    [
+        (lambda: plotting.fit_power_law(np.ones((2, 2)), np.ones(4)), ValueError, r"^x must be an array with 1 dimension"),
+        (lambda: plotting.fit_power_law(2.0, 3.0), ValueError, r"^x must be an array with 1 dimension"),
+        (lambda: plotting.fit_geometric_rate(np.ones((3, 1)), np.ones(3)), ValueError, r"^k must be an array with 1 dimension"),
+        (lambda: plotting.fit_power_law(np.ones(3), np.ones((3, 1))), ValueError, r"^y must be an array with 1 dimension"),
+        (lambda: plotting.fit_geometric_rate([1, 2], "ab"), TypeError, r"^y must be a numeric array"),
+        (lambda: plotting.fit_power_law("ab", [1, 2]), TypeError, r"^x must be a numeric array"),
+    ],
+)
+def test_rate_fits_need_one_dimensional_numeric_data(call, exc, message):
+    """A rate is fitted to a sequence of (x, y) pairs: 0-D, 2-D or non-numeric data are refused, naming the argument."""
+    with pytest.raises(exc, match=message):
+        call()
