@@ -909,6 +909,7 @@ def test_relu_fixed_points_closed_form_and_critical_point():
     assert init.fixed_point_q(1.2, 0.3, "relu", q0=5.0) == pytest.approx(0.75, rel=1e-14)
     assert init.fixed_point_q(0.5, 0.6, "relu") == pytest.approx(0.8, rel=1e-14)
     assert init.fixed_point_q(2.0, 0.0, "relu", q0=3.7) == 3.7
+    assert init.fixed_point_q(2.0, 0.0, "relu") == 1.0  # the documented default start q0 = 1
     assert init.length_map(3.7, 2.0, 0.0, "relu") == 3.7  # the identity map: every q is fixed
     assert init.fixed_point_q(2.5, 0.0, "relu") == np.inf
     # at (2, 0) V'(q) = 1: lengths do not converge, the length depth scale is infinite
