@@ -1050,10 +1050,11 @@ class TestDetails:
     def test_default_decomposition_keeps_only_monomials_that_attain_the_maximum(self):
         """With pruning (the default) every monomial of F_k and G_k attains the maximum alone somewhere (checked by linear programs)."""
         W, b = tp.random_relu_network(2, 3, 2, seed=5)
-        R, R_full = tp.tropical_decomposition(W, b), tp.tropical_decomposition(W, b, prune=False)
-        for p in R.F + R.G:
-            assert np.all(_attains_maximum_alone(p.exponents, p.coefficients))
-        assert sum(p.n_monomials for p in R.F + R.G) < sum(p.n_monomials for p in R_full.F + R_full.G)
+        for Wn in (W, W[:-1] + [np.abs(W[-1])]):  # the second: only products of positive powers in the last layer
+            R, R_full = tp.tropical_decomposition(Wn, b), tp.tropical_decomposition(Wn, b, prune=False)
+            for p in R.F + R.G:
+                assert np.all(_attains_maximum_alone(p.exponents, p.coefficients))
+            assert sum(p.n_monomials for p in R.F + R.G) < sum(p.n_monomials for p in R_full.F + R_full.G)
 
     def test_tropical_rational_evaluation_shapes_and_errors(self):
         """F - G is evaluated at one point (shape (1, outputs)) or at rows; other shapes are rejected."""
@@ -1115,8 +1116,9 @@ class TestDetails:
         bs = [np.array([5.0, 0.0]), np.zeros(1)]
         lr_s = tp.regions_on_line(Ws, bs, [-1.0], [1.0])
         assert (lr_s.n_regions, lr_s.n_pieces) == (2, 1)
-        # slopes 0 and 1.5e-9 (below 1): the tolerance is rtol * max(1, max |slope|), so this is a kink
-        Wa = [np.array([[1.0]]), np.array([[1.5e-9]])]
+        # slopes (in t, the segment having length 2) 0 and 1.4e-9: the tolerance is rtol * max(1, max |slope|) = 1e-9,
+        # so this is a kink
+        Wa = [np.array([[1.0]]), np.array([[7e-10]])]
         la = tp.regions_on_line(Wa, [np.zeros(1), np.zeros(1)], [-1.0], [1.0])
         assert (la.n_regions, la.n_pieces) == (2, 2)
 
@@ -1151,6 +1153,32 @@ class TestDetails:
         assert (g.x[0], g.x[-1], g.y[0], g.y[-1]) == (-1.0, 1.0, -1.0, 1.0)
         assert g.n_regions == 4
 
+
+    def test_plane_regions_are_invariant_under_scaling(self):
+        """Multiplying the network by a positive factor (first weights and all biases) or scaling box and inputs together leaves the regions unchanged."""
+        W, b = tp.random_relu_network(2, 4, 2, bias_std=0.5, seed=6)
+        base = tp.regions_in_box(W, b, (-2.0, 2.0), (-2.0, 2.0)).n_regions
+        assert base >= 6
+        for s in (1e-9, 1e9):  # relu(s z) = s relu(z): s times the network, tiny or huge weights, the same regions
+            Ws, bs = [W[0] * s, W[1], W[2]], [b[0] * s, b[1] * s, b[2] * s]
+            assert tp.regions_in_box(Ws, bs, (-2.0, 2.0), (-2.0, 2.0)).n_regions == base
+        for r in (1e-7, 1e7):  # x -> x / r: the network W(x / r) on the box scaled by r
+            Wr = [W[0] / r, W[1], W[2]]
+            assert tp.regions_in_box(Wr, b, (-2.0 * r, 2.0 * r), (-2.0 * r, 2.0 * r)).n_regions == base
+        # an asymmetric box whose largest |limit| is each one of the four in turn
+        for xlim, ylim in [((-2e6, 1.0), (-1.0, 1.0)), ((-1.0, 2e6), (-1.0, 1.0)),
+                           ((-1.0, 1.0), (-2e6, 1.0)), ((-1.0, 1.0), (-1.0, 2e6))]:
+            one = [np.array([[1.0, 1.0]]), np.ones((1, 1))], [np.array([0.5]), np.zeros(1)]  # the line x + y = -1/2
+            assert tp.regions_in_box(*one, xlim, ylim).n_regions == 2
+
+    def test_plane_counters_reject_other_input_dimensions(self):
+        """The plane counters need a network on R^2 and say which shape they got."""
+        net = [np.ones((2, 3)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)]
+        msg = r"^weights\[0\] must have 2 columns \(a network on R\^2\), got shape \(2, 3\)$"
+        with pytest.raises(ValueError, match=msg):
+            tp.regions_on_grid(*net)
+        with pytest.raises(ValueError, match=msg):
+            tp.regions_in_box(*net)
 
 @pytest.mark.claim("prop-ff-tropical-convex")
 def test_simplify_merges_equal_exponents_and_prunes_small_polynomials():
