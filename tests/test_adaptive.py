@@ -1168,7 +1168,7 @@ class TestOnlineEdgeCases:
         assert _chapter_adagrad_norm_B(L, eta, b0, gap) == pytest.approx(B, rel=1e-13)
 
     def test_random_linear_problem_defaults_are_dense_uniform(self):
-        r"""By default ($p_i = 1$, $\mu = 0$) every entry is $U[-1, 1]$: non-zero, mean 0 and variance 1/3 within 4 standard errors."""
+        r"""By default ($p_i = 1$, $\mu = 0$) every entry is $U[-1, 1]$: non-zero, mean 0 and variance 1/3 within 4 standard errors; a bad seed is rejected by name."""
         G = online.random_linear_problem(4000, 5, seed=1).ravel()
         n = G.size
         assert np.all(G != 0) and G.min() >= -1.0 and G.max() <= 1.0
@@ -1179,6 +1179,10 @@ class TestOnlineEdgeCases:
         Gm = online.random_linear_problem(4000, 2, mean=mu, seed=2)
         assert np.all(np.abs(Gm - mu) <= 1.0)
         assert np.all(np.abs(Gm.mean(axis=0) - mu) < 4 * np.sqrt(1 / 3 / 4000))
+        with pytest.raises(ValueError, match=r"^seed must be a non-negative integer seed, got -1$"):
+            online.random_linear_problem(3, 2, seed=-1)
+        with pytest.raises(TypeError, match=r"^seed must be an integer seed or a numpy\.random\.Generator, got 1\.5$"):
+            online.random_linear_problem(3, 2, seed=1.5)
 
     def test_random_linear_problem_follows_its_definition(self):
         r"""$g_{t,i} = b_{t,i}(\mu_i + \xi_{t,i})$ with the mask drawn first as $U_{t,i} < p_i$ and then $\xi = 2V - 1$, from one Generator."""
@@ -1197,7 +1201,7 @@ class TestOnlineEdgeCases:
         assert G[0, 1] != 0.0
 
     def test_pushback_adversary_defaults_and_checks(self):
-        """The default centre is 0; round t uses row t - 1 of the magnitudes; zero magnitudes are allowed, negative ones named."""
+        """The default centre is 0; round t uses row t - 1 of the magnitudes; zero magnitudes are allowed, negative ones and wrong shapes are rejected by name."""
         M = np.array([[0.0, 0.5, 2.0], [1.0, 3.0, 0.25]])
         grad = online.pushback_adversary(M)
         x = np.array([-0.5, 0.0, 0.5])
@@ -1205,6 +1209,10 @@ class TestOnlineEdgeCases:
         assert np.array_equal(grad(2, x), [-1.0, 3.0, 0.25])
         with pytest.raises(ValueError, match=r"^magnitudes must be >= 0$"):
             online.pushback_adversary(np.array([[1.0, -1e-3]]))
+        with pytest.raises(ValueError, match=r"^magnitudes must be an array with 2 dimension"):
+            online.pushback_adversary(np.ones(3))                    # one row per round is required
+        with pytest.raises(ValueError, match=r"^centre must be an array with 0 or 1 dimension"):
+            online.pushback_adversary(M, centre=np.zeros((1, 3)))
 
     @pytest.mark.parametrize("fn", [lambda t: online.reddi_gradients(t, 3.0),
                                     lambda t: online.periodic_gradients(t, large=3.0, small=1.0, period=3)])
