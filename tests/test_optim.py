@@ -213,6 +213,283 @@ def test_nesterov_two_sequence_form():
         np.testing.assert_allclose(Y[k + 1], y, atol=1e-12)
 
 
+# ----------------------------------------------------------------------------- exact contracts: messages, defaults, dtypes, rounding
+
+_ALL_MAKERS = {**optim.OPTIMIZERS, "adagrad_norm": optim.adagrad_norm}
+
+
+@pytest.mark.parametrize("name", sorted(_ALL_MAKERS))
+def test_tree_error_messages_name_the_argument_and_the_leaf(name):
+    """A bad tree is reported with the argument's name, the path to the bad leaf, its type, and both structures in sorted key order."""
+    opt = _ALL_MAKERS[name](lr=0.1)
+    with pytest.raises(TypeError, match=r"^params must be a NumPy array or a dict of arrays, got list$"):
+        opt.init(["not", "a", "tree"])
+    params = {"a": np.zeros(2), "b": np.zeros(3)}
+    state = opt.init(params)
+    with pytest.raises(TypeError, match=r"^grads\['b'\] must be a NumPy array or a dict of arrays, got str$"):
+        opt.update({"a": np.zeros(2), "b": "x"}, state, params)
+    # keys inserted out of order, and values whose str() sorts opposite to the keys: the message lists keys sorted
+    with pytest.raises(ValueError, match=r"^grads must have the structure \(keys and shapes\) of params: "
+                                         r"got \{'a': \(2,\), 'b': \(4,\)\}, expected \{'a': \(2,\), 'b': \(3,\)\}$"):
+        opt.update({"b": np.zeros(4), "a": np.zeros(2)}, state, params)
+    with pytest.raises(ValueError, match=r"^grads must contain only finite values$"):
+        opt.update({"a": np.zeros(2), "b": np.array([0.0, np.nan, 0.0])}, state, params)
+    with pytest.raises(TypeError, match=r"^params must be a NumPy array or a dict of arrays, got list$"):
+        opt.update(np.zeros(2), opt.init(np.zeros(2)), [0.0, 0.0])
+
+
+def test_driver_error_messages():
+    """apply_updates and run name the bad argument (updates, opt, grad_fn, x0, steps) and what was expected."""
+    with pytest.raises(ValueError, match=r"^updates must have the structure \(keys and shapes\) of params: "
+                                         r"got \{'a': \(3,\)\}, expected \{'a': \(2,\)\}$"):
+        optim.apply_updates({"a": np.zeros(2)}, {"a": np.zeros(3)})
+    with pytest.raises(TypeError, match=r"^opt must be an Optimizer \(e\.g\. optim\.gd\(lr=0\.1\)\), got function$"):
+        optim.run(optim.gd, lambda x: x, np.ones(2), 3)
+    with pytest.raises(TypeError, match=r"^grad_fn must be callable"):
+        optim.run(optim.gd(lr=0.1), "x", np.ones(2), 3)
+    with pytest.raises(TypeError, match=r"^x0 must be a NumPy array or a dict of arrays, got list$"):
+        optim.run(optim.gd(lr=0.1), lambda x: x, [1.0, 2.0], 3)
+    with pytest.raises(ValueError, match=r"^x0 must contain only finite values$"):
+        optim.run(optim.gd(lr=0.1), lambda x: x, np.array([1.0, np.inf]), 3)
+    with pytest.raises(ValueError, match=r"^steps must be an integer >= 0, got -1$"):
+        optim.run(optim.gd(lr=0.1), lambda x: x, np.ones(2), -1)
+    X = optim.run(optim.gd(lr=0.1), lambda x: x, np.array([1.0, 2.0]), 0)     # zero steps: only x_0
+    np.testing.assert_array_equal(X, [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("make, kwargs, error, message", [
+    (optim.heavy_ball, dict(momentum=-0.1), ValueError, r"^momentum must be >= 0\.0, got -0\.1$"),
+    (optim.heavy_ball, dict(momentum=1.0), ValueError, r"^momentum must lie in \[0, 1\), got 1\.0$"),
+    (optim.heavy_ball, dict(dampening=-0.1), ValueError, r"^dampening must be >= 0\.0, got -0\.1$"),
+    (optim.heavy_ball, dict(dampening=1.5), ValueError, r"^dampening must be <= 1\.0, got 1\.5$"),
+    (optim.nesterov, dict(momentum=-0.1), ValueError, r"^momentum must be >= 0\.0, got -0\.1$"),
+    (optim.nesterov, dict(momentum=1.0), ValueError, r"^momentum must lie in \[0, 1\), got 1\.0$"),
+    (optim.nesterov, dict(momentum="concave"), ValueError, r"^momentum must be a number in \[0, 1\) or 'convex', got 'concave'$"),
+    (optim.rmsprop, dict(alpha=-0.5), ValueError, r"^alpha must be >= 0\.0, got -0\.5$"),
+    (optim.rmsprop, dict(alpha=1.0), ValueError, r"^alpha must lie in \[0, 1\), got 1\.0$"),
+    (optim.rmsprop, dict(momentum=-0.1), ValueError, r"^momentum must be >= 0\.0, got -0\.1$"),
+    (optim.rmsprop, dict(momentum=1.0), ValueError, r"^momentum must lie in \[0, 1\), got 1\.0$"),
+    (optim.rmsprop, dict(eps=-1.0), ValueError, r"^eps must be >= 0\.0, got -1\.0$"),
+    (optim.rmsprop, dict(centered="yes"), TypeError, r"^centered must be a bool, got 'yes'$"),
+    (optim.adagrad, dict(eps=-1.0), ValueError, r"^eps must be >= 0\.0, got -1\.0$"),
+    (optim.adagrad, dict(initial_accumulator_value=-1.0), ValueError, r"^initial_accumulator_value must be >= 0\.0, got -1\.0$"),
+    (optim.adagrad_norm, dict(b0=-1.0), ValueError, r"^b0 must be >= 0\.0, got -1\.0$"),
+    (optim.adam, dict(eps=-1.0), ValueError, r"^eps must be >= 0\.0, got -1\.0$"),
+    (optim.adam, dict(betas=0.9), TypeError, r"^betas must be a pair \(beta1, beta2\), got 0\.9$"),
+    (optim.adam, dict(betas=(0.9, 0.99, 0.5)), TypeError, r"^betas must be a pair \(beta1, beta2\), got \(0\.9, 0\.99, 0\.5\)$"),
+    (optim.adam, dict(betas=(-0.1, 0.9)), ValueError, r"^betas\[0\] must be >= 0\.0, got -0\.1$"),
+    (optim.adam, dict(betas=(1.5, 0.9)), ValueError, r"^betas\[0\] must be <= 1\.0, got 1\.5$"),
+    (optim.adam, dict(betas=(0.9, -0.1)), ValueError, r"^betas\[1\] must be >= 0\.0, got -0\.1$"),
+    (optim.adam, dict(betas=(0.9, 1.5)), ValueError, r"^betas\[1\] must be <= 1\.0, got 1\.5$"),
+    (optim.adam, dict(betas=(1.0, 0.9)), ValueError, r"^betas must lie in \[0, 1\), got \(1\.0, 0\.9\)$"),
+    (optim.adam, dict(betas=(0.9, 1.0)), ValueError, r"^betas must lie in \[0, 1\), got \(0\.9, 1\.0\)$"),
+    (optim.adamw, dict(amsgrad=1), TypeError, r"^amsgrad must be a bool, got 1$"),
+    (optim.adamw, dict(weight_decay=-1.0), ValueError, r"^weight_decay must be >= 0\.0, got -1\.0$"),
+])
+def test_hyper_parameter_error_messages(make, kwargs, error, message):
+    """Each hyper-parameter outside its range is rejected with a message naming it, the range, and the value."""
+    with pytest.raises(error, match=message):
+        make(lr=0.1, **kwargs)
+
+
+def test_lr_error_messages():
+    """A negative learning rate, constant or returned by a schedule at some step, is rejected naming lr and the bound."""
+    with pytest.raises(ValueError, match=r"^lr must be >= 0\.0, got -0\.1$"):
+        optim.gd(lr=-0.1)
+    opt = optim.gd(lr=lambda k: 0.1 - 0.1 * k)                 # lr_0 = 0.1, lr_1 = 0, lr_2 = -0.1
+    with pytest.raises(ValueError, match=r"^lr must be >= 0\.0, got -0\.1$"):
+        optim.run(opt, lambda x: x, np.ones(2), 3)
+    np.testing.assert_allclose(optim.run(opt, lambda x: x, np.ones(2), 2), [[1.0, 1.0], [0.9, 0.9], [0.9, 0.9]])
+
+
+@pytest.mark.parametrize("name", sorted(_ALL_MAKERS))
+def test_schedule_scales_each_update(name):
+    """Every update is linear in the step size: with a schedule lr_k, update k is lr_k times the update of lr = 1 at the same state, gradient and params."""
+    make = _ALL_MAKERS[name]
+    extra = {} if name in ("adagrad_norm", "adamw") else dict(weight_decay=0.2)
+    sched, unit = make(lr=lambda k: 0.1 * (k + 1) ** 2, **extra), make(lr=1.0, **extra)
+    p = np.array([0.5, -1.5, 2.0])
+    s1, s2 = sched.init(p), unit.init(p)
+    for k, g in enumerate(_gradient_sequence(6, 3)):
+        u1, s1 = sched.update(g, s1, p)
+        u2, s2 = unit.update(g, s2, p)
+        np.testing.assert_allclose(u1, 0.1 * (k + 1) ** 2 * u2, rtol=1e-13, atol=0)
+        assert np.all(u2 != 0)
+
+
+def _fixed_gradient_runs(opt: optim.Optimizer, torch_cls, torch_hyper: dict, G: np.ndarray, x0: np.ndarray):
+    """Feed the same gradient sequence G (independent of the iterates) to opt and to torch; return both iterates and states."""
+    x, state, ours, states = x0.copy(), opt.init(x0), [x0.copy()], []
+    for g in G:
+        u, state = opt.update(g, state, x)
+        x = optim.apply_updates(x, u)
+        ours.append(x)
+        states.append(state)
+    p = torch.nn.Parameter(torch.tensor(x0, dtype=torch.float64))
+    topt = torch_cls([p], **torch_hyper)
+    theirs, torch_states = [x0.copy()], []
+    for g in G:
+        topt.zero_grad()
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        topt.step()
+        theirs.append(p.detach().numpy().copy())
+        torch_states.append({k: (v.numpy().copy() if torch.is_tensor(v) else v) for k, v in topt.state[p].items()})
+    return np.array(ours), np.array(theirs), states, torch_states
+
+
+def _gradient_sequence(steps: int = 30, d: int = 5) -> np.ndarray:
+    """Gradients whose scale jumps between 10 and 1e-3, so that second moments decrease at times (AMSGrad's max matters)."""
+    rng = np.random.default_rng(11)
+    return rng.standard_normal((steps, d)) * np.resize([10.0, 10.0, 1e-3, 1e-3, 1e-3, 1.0], steps)[:, None]
+
+
+@pytest.mark.parametrize("name, torch_cls, torch_hyper", [
+    ("adagrad", torch.optim.Adagrad, {}),
+    ("rmsprop", torch.optim.RMSprop, {}),
+    ("adam", torch.optim.Adam, {}),
+    ("amsgrad", torch.optim.Adam, dict(amsgrad=True)),
+    ("adamw", torch.optim.AdamW, {}),
+])
+def test_default_hyper_parameters_are_torchs(name, torch_cls, torch_hyper):
+    """Called without arguments, the adaptive optimizers equal torch's with its defaults (lr, eps, alpha, betas, weight_decay, amsgrad)."""
+    G = _gradient_sequence()
+    x0 = np.random.default_rng(12).standard_normal(5)
+    ours, theirs, _, _ = _fixed_gradient_runs(optim.OPTIMIZERS[name](), torch_cls, torch_hyper, G, x0)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-13)
+    assert np.max(np.abs(ours[-1] - ours[0])) > 1e-3                      # the runs moved: the lr is seen
+
+
+def test_default_hyper_parameters_of_gd_and_adagrad_norm():
+    """gd/sgd default to no weight decay (torch's SGD); adagrad_norm defaults to eta = 1, b_0 = 0.01 (torch's Adagrad with s_0 = b_0^2 on a scalar)."""
+    G = _gradient_sequence(d=1)
+    x0 = np.array([0.7])
+    for make in (optim.gd, optim.sgd):
+        ours, theirs, _, _ = _fixed_gradient_runs(make(lr=0.1), torch.optim.SGD, dict(lr=0.1), G, x0)
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-13)
+    ours, theirs, _, _ = _fixed_gradient_runs(optim.adagrad_norm(), torch.optim.Adagrad,
+                                              dict(lr=1.0, eps=0.0, initial_accumulator_value=1e-4), G, x0)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-13)
+
+
+def test_weight_decay_one_is_applied():
+    """With zero loss gradient, weight decay lambda = 1 makes GD contract: x_k = (1 - eta)^k x_0."""
+    X = optim.run(optim.gd(lr=0.25, weight_decay=1.0), lambda x: np.zeros_like(x), np.array([1.0, -2.0]), 6)
+    np.testing.assert_allclose(X, 0.75 ** np.arange(7)[:, None] * np.array([1.0, -2.0]), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(_ALL_MAKERS))
+def test_without_weight_decay_the_update_ignores_parameter_values(name):
+    """With weight_decay = 0 the update is a function of the gradients and the state only: parameter values (even inf, nan) do not enter it."""
+    make = _ALL_MAKERS[name]
+    opt = make(lr=0.1) if name == "adagrad_norm" else make(lr=0.1, weight_decay=0.0)
+    finite, wild = np.array([0.5, -1.0, 2.0]), np.array([np.inf, -np.inf, np.nan])
+    state = opt.init(finite)
+    for g in ([1.0, -2.0, 0.5], [0.3, 0.1, -4.0]):
+        u1, s1 = opt.update(np.array(g), state, finite)
+        u2, _ = opt.update(np.array(g), state, wild)
+        np.testing.assert_array_equal(u1, u2)
+        assert np.all(np.isfinite(u1))
+        state = s1
+
+
+def test_updates_are_computed_in_float64():
+    """apply_updates and AdamW's decoupled decay compute in float64 whatever the dtype of params and updates (float32 inputs are not rounded to float32)."""
+    p32, u32 = np.array([1.0, 3.0], dtype=np.float32), np.array([1e-8, 1e-8], dtype=np.float32)
+    out = optim.apply_updates(p32, u32)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, np.array([1.0, 3.0]) + np.float64(np.float32(1e-8)))
+    opt = optim.adamw(lr=0.1, weight_decay=0.3)
+    p32 = np.array([1.1, -2.7, 0.3], dtype=np.float32)
+    g = np.array([0.2, -0.1, 0.4])
+    u32, _ = opt.update(g, opt.init(p32), p32)
+    u64, _ = opt.update(g, opt.init(p32.astype(float)), p32.astype(float))
+    np.testing.assert_array_equal(u32, u64)
+
+
+def test_tree_keys_may_mix_types():
+    """A dict tree may mix integer and string keys (layer indices and names): it is compared and updated key by key."""
+    x0 = {0: np.array([1.0, -1.0]), "w": np.array([2.0])}
+    X = optim.run(optim.gd(lr=0.5), lambda t: {k: v for k, v in t.items()}, x0, 2)
+    np.testing.assert_allclose(X[0], [[1.0, -1.0], [0.5, -0.5], [0.25, -0.25]])
+    np.testing.assert_allclose(X["w"], [[2.0], [1.0], [0.5]])
+
+
+def test_adagrad_norm_zero_accumulator_gives_zero_step():
+    """AdaGrad-Norm's step is 0 (not nan) while b_k = 0 (b_0 = 0, zero gradients), and with lr = 0 no gradient moves the parameters, even one whose square underflows."""
+    opt = optim.adagrad_norm(lr=1.0, b0=0.0)
+    state = opt.init(np.zeros(2))
+    u, state = opt.update(np.zeros(2), state, np.zeros(2))
+    np.testing.assert_array_equal(u, [0.0, 0.0])
+    assert state.b_sq == 0.0
+    u, _ = opt.update(np.array([3.0, 4.0]), state, np.zeros(2))        # then b_1 = 5: a unit step along -g/|g|
+    np.testing.assert_allclose(u, [-0.6, -0.8], rtol=1e-15)
+    frozen = optim.adagrad_norm(lr=0.0, b0=0.0)
+    for g in ([1e-200, -1e-200], [0.5, 2.0]):
+        u, _ = frozen.update(np.array(g), frozen.init(np.zeros(2)), np.zeros(2))
+        np.testing.assert_array_equal(u, [0.0, 0.0])
+
+
+def test_rmsprop_without_momentum_keeps_no_momentum_buffer():
+    """Plain RMSProp (momentum 0) has no momentum: its buffer b_k stays at its initial 0, as torch keeps none."""
+    opt = optim.rmsprop(lr=0.1)
+    state = opt.init(np.zeros(3))
+    for g in _gradient_sequence(5, 3):
+        _, state = opt.update(g, state, np.zeros(3))
+    np.testing.assert_array_equal(state.buf, np.zeros(3), strict=True)
+
+
+@pytest.mark.parametrize("name", sorted(_ALL_MAKERS))
+def test_init_state_is_zero_buffers_shaped_like_params(name):
+    """init returns step count 0 and buffers with the keys and shapes of params, all 0 (Adagrad's sum at s_0, AdaGrad-Norm's scalar at b_0^2)."""
+    params = {"w": np.ones((2, 3)), "b": np.ones(4)}
+    if name == "adagrad":
+        opt, fill = optim.adagrad(lr=0.1, initial_accumulator_value=0.5), 0.5
+    elif name == "adagrad_norm":
+        state = optim.adagrad_norm(lr=0.1, b0=0.5).init(params)
+        assert state.count == 0 and state.b_sq == 0.25
+        return
+    else:
+        opt, fill = _ALL_MAKERS[name](lr=0.1), 0.0
+    state = opt.init(params)
+    assert state.count == 0
+    buffers = list(state[1:])
+    assert len(buffers) == (0 if name in ("gd", "sgd") else 1 if name in ("heavy_ball", "nesterov", "adagrad") else 3)
+    for buf in buffers:
+        assert set(buf) == {"w", "b"}
+        np.testing.assert_array_equal(buf["w"], np.full((2, 3), fill), strict=True)
+        np.testing.assert_array_equal(buf["b"], np.full(4, fill), strict=True)
+
+
+@pytest.mark.parametrize("beta1", [0.0, 0.5])
+def test_adam_first_moment_bitwise_where_torch_lerp_is_exact(beta1):
+    """For beta1 = 0 the first moment is the gradient itself, m_k = g_k, and for beta1 = 1/2 it equals torch's exp_avg bit for bit (its lerp multiplies by 1/2, exactly)."""
+    G = _gradient_sequence()
+    x0 = np.random.default_rng(13).standard_normal(5)
+    _, _, states, torch_states = _fixed_gradient_runs(optim.adam(lr=0.01, betas=(beta1, 0.99)), torch.optim.Adam,
+                                                      dict(lr=0.01, betas=(beta1, 0.99)), G, x0)
+    for g, s, t in zip(G, states, torch_states):
+        np.testing.assert_array_equal(s.exp_avg, t["exp_avg"])
+        if beta1 == 0.0:
+            np.testing.assert_array_equal(s.exp_avg, g)
+
+
+@pytest.mark.parametrize("beta1", [0.99, 0.9, 0.1])
+def test_adam_first_moment_update_is_numerically_stable(beta1):
+    r"""One step of $m \leftarrow m + w(g - m)$, $w = 1 - \beta_1$, is within $u(|m'| + 2\min(w, 1-w)|g - m|)$ of the exact value ($u = 2^{-53}$): the formula anchored at the nearer end is used."""
+    rng = np.random.default_rng(14)
+    n, w = 300, 1.0 - beta1                                  # 1 - beta1 is exact in floating point (Sterbenz)
+    g = rng.standard_normal(n) * 10.0 ** rng.integers(-3, 4, n)
+    m = (rng.uniform(-0.2, 0.2, n) - w) * g / (1.0 - w)     # m' = m + w (g - m) is a small fraction of g: cancellation
+    opt = optim.adam(lr=0.01, betas=(beta1, 0.99))
+    state = optim.AdamState(0, m, np.zeros(n), np.zeros(n))
+    _, new = opt.update(g, state, np.zeros(n))
+    u, wf = Fraction(2) ** -53, Fraction(w)
+    for mi, gi, ri in zip(m, g, new.exp_avg):
+        exact = Fraction(mi) + wf * (Fraction(gi) - Fraction(mi))
+        bound = u * (abs(exact) + 2 * min(wf, 1 - wf) * abs(Fraction(gi) - Fraction(mi))) * Fraction(1001, 1000)
+        assert abs(Fraction(ri) - exact) <= bound
+
+
 
 # ----------------------------------------------------------------------------- learning-rate schedules with momentum
 
@@ -341,6 +618,9 @@ def test_convex_check_rejects_wrong_variants():
 def test_convex_rate_slope_on_power_law_quadratic():
     """On the power-law quadratic GD's gap decays with log-log slope about -1 (the exponent of the bound is attained)."""
     prob = problems.power_law_quadratic(400, L_SMOOTH)
+    j = np.arange(1, 401)
+    np.testing.assert_allclose(np.sort(prob.eigenvalues)[::-1], L_SMOOTH / j**2, rtol=1e-13)   # the power law
+    np.testing.assert_allclose(prob.x_star, j**-0.5, rtol=1e-12)
     X = optim.run(optim.gd(lr=1 / prob.L), prob.grad, np.zeros(400), 400)
     k = np.arange(1, 401)
     fit = plotting.fit_power_law(k[20:], prob.excess(X)[21:])
@@ -749,6 +1029,47 @@ def test_lower_bound_check_rejects_a_method_that_is_not_first_order():
     krylov = np.array([_krylov_minimum_gap(prob, k) for k in range(K + 1)])
     assert not _lower_bound_check(_newton_one_step(prob, K), prob, krylov)
     assert not _lower_bound_check(_conjugate_gradient(prob, K), prob, 2 * krylov)   # _wrong_overstated_bound
+
+
+def _first_entry_of_inverse_exact(k: int) -> Fraction:
+    """(T_k^{-1})_{11} for T_k = tridiag(-1, 2, -1), by exact Gaussian elimination of T_k x = e_1 (Thomas algorithm in rationals)."""
+    if k == 0:
+        return Fraction(0)
+    diag, rhs = [Fraction(2)] * k, [Fraction(1)] + [Fraction(0)] * (k - 1)
+    for i in range(1, k):                        # eliminate the sub-diagonal -1
+        factor = Fraction(-1) / diag[i - 1]
+        diag[i] -= factor * -1
+        rhs[i] -= factor * rhs[i - 1]
+    x = [Fraction(0)] * k
+    for i in reversed(range(k)):
+        x[i] = (rhs[i] + (x[i + 1] if i + 1 < k else 0)) / diag[i]
+    return x[0]
+
+
+def _exact_worst_gap(L: Fraction, k: int, dim: int) -> Fraction:
+    """min over R^k x {0} of f - f* on Nesterov's worst function: f = (L/4)(x^T T x / 2 - x_1), so the gap is (L/8)((T_d^-1)_11 - (T_k^-1)_11)."""
+    return L / 8 * (_first_entry_of_inverse_exact(dim) - _first_entry_of_inverse_exact(k))
+
+
+def _lower_bound_exact_check(bound_fn, L: float, dim: int) -> bool:
+    """bound_fn(L, k, dim) equals the exact rational gap for every k = 0..dim (relative 1e-14)."""
+    ks = np.arange(dim + 1)
+    got = np.asarray(bound_fn(L, ks, dim), dtype=float)
+    exact = np.array([float(_exact_worst_gap(Fraction(L), int(k), dim)) for k in ks])
+    return bool(np.allclose(got, exact, rtol=1e-14, atol=0))
+
+
+def test_lower_bound_closed_form_in_exact_arithmetic():
+    r"""nesterov_lower_bound is the exact minimum of $f - f^*$ over $\mathbb{R}^k \times \{0\}$ (rational elimination, not its closed form), attained at $x_i = 1 - i/(k+1)$; $L/9$ and $1/(k+2)$ variants fail."""
+    for L, dim in [(3.0, 12), (1.0, 21)]:
+        assert _lower_bound_exact_check(problems.nesterov_lower_bound, L, dim)
+        assert not _lower_bound_exact_check(lambda L, k, d: L / 9.0 * (1 / (k + 1.0) - 1 / (d + 1.0)), L, dim)
+        assert not _lower_bound_exact_check(lambda L, k, d: L / 8.0 * (1 / (k + 2.0) - 1 / (d + 1.0)), L, dim)
+        prob = problems.nesterov_worst_function(L, dim)
+        for k in (1, dim // 2, dim):                            # tight: the restricted minimizer attains it
+            x = np.zeros(dim)
+            x[:k] = 1 - np.arange(1, k + 1) / (k + 1)
+            assert np.isclose(prob.excess(x), problems.nesterov_lower_bound(L, k, dim), rtol=1e-12, atol=1e-15)
 
 
 # --- SGD
