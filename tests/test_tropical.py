@@ -1180,6 +1180,34 @@ class TestDetails:
         with pytest.raises(ValueError, match=msg):
             tp.regions_in_box(*net)
 
+    @pytest.mark.parametrize("sign", [1.0, -1.0])
+    def test_unpruned_decomposition_is_the_full_expansion(self, sign):
+        r"""For $|x| = \mathrm{relu}(x) + \mathrm{relu}(-x)$ the product $\max(x, 0) \odot \max(0, x)$ has the three monomials $2x, x, 0$ without pruning and the two vertices $2x, 0$ with it."""
+        W = [np.array([[1.0], [-1.0]]), sign * np.ones((1, 2))]
+        b = [np.zeros(2), np.zeros(1)]
+        full, pruned = tp.tropical_decomposition(W, b, prune=False), tp.tropical_decomposition(W, b)
+        # the product sits in F for the output weights +1 and in G for -1; the other one is the monomial x
+        P_full, P = (full.F[0], pruned.F[0]) if sign > 0 else (full.G[0], pruned.G[0])
+        assert _rows(P_full) == {(0.0, 0.0), (1.0, 0.0), (2.0, 0.0)}
+        assert _rows(P) == {(0.0, 0.0), (2.0, 0.0)}
+        x = np.linspace(-3, 3, 13)[:, None]
+        np.testing.assert_array_equal(full(x), sign * np.abs(x))
+        np.testing.assert_array_equal(pruned(x), sign * np.abs(x))
+
+    def test_zero_weights_contribute_nothing_to_the_decomposition(self):
+        """An affine map with zero weights is F = b, G = 0 exactly: a zero weight multiplies by nothing, not even by the tropical unit."""
+        for bias in (-0.0, 0.0, -2.5):
+            R = tp.tropical_decomposition([np.zeros((1, 2))], [np.array([bias])])
+            F, G = R.F[0], R.G[0]
+            assert F.coefficients.tobytes() == np.array([bias]).tobytes()  # bit for bit, the sign of -0.0 included
+            assert G.coefficients.tobytes() == np.array([0.0]).tobytes()
+            np.testing.assert_array_equal(F.exponents, np.zeros((1, 2)))
+
+    def test_region_bound_of_an_empty_layer(self):
+        """A hidden layer of width 0 has one region (all neurons off), so it multiplies the bound by 1."""
+        assert tp.region_bound([3, 0], 2) == tp.region_bound([3], 2) == 7
+        assert tp.hyperplane_bound(0, 2) == 1 and tp.hyperplane_bound(4, 0) == 1
+
 @pytest.mark.claim("prop-ff-tropical-convex")
 def test_simplify_merges_equal_exponents_and_prunes_small_polynomials():
     """Without pruning only equal exponents merge (the larger coefficient wins); with it a never-maximal monomial goes even among three."""
