@@ -1208,6 +1208,18 @@ class TestDetails:
         assert tp.region_bound([3, 0], 2) == tp.region_bound([3], 2) == 7
         assert tp.hyperplane_bound(0, 2) == 1 and tp.hyperplane_bound(4, 0) == 1
 
+    def test_diagonal_cuts_the_square_into_two_triangles(self):
+        """The line y = x through two opposite corners cuts the square into two triangles, each listed with its three corners once."""
+        R = tp.regions_in_box([np.array([[1.0, -1.0]]), np.ones((1, 1))], [np.zeros(1), np.zeros(1)])
+        assert R.n_regions == 2
+        got = {(bool(pat[0]), frozenset(map(tuple, P))) for P, pat in zip(R.polygons, R.patterns)}
+        assert got == {(True, frozenset({(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0)})),
+                       (False, frozenset({(-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)}))}
+        assert [len(P) for P in R.polygons] == [3, 3]
+        for P in R.polygons:  # counter-clockwise (positive signed area), half of the square each
+            Q = np.roll(P, -1, axis=0)
+            assert 0.5 * np.sum(P[:, 0] * Q[:, 1] - P[:, 1] * Q[:, 0]) == 2.0
+
 @pytest.mark.claim("prop-ff-tropical-convex")
 def test_simplify_merges_equal_exponents_and_prunes_small_polynomials():
     """Without pruning only equal exponents merge (the larger coefficient wins); with it a never-maximal monomial goes even among three."""
