@@ -1229,5 +1229,5 @@ class TestOnlineEdgeCases:
         x = np.array([1.0, 0.5, -1.0, 0.25])
         assert np.allclose(online.reddi_losses(x[:, None], 3.0), [3.0, -0.5, 1.0, 0.75])
         assert np.allclose(online.reddi_losses(x, 3.0), [3.0, -0.5, 1.0, 0.75])
-        with pytest.raises(ValueError, match="x"):
+        with pytest.raises(ValueError, match=r"^x must be an array with 1 or 2 dimension"):
             online.reddi_losses(x[:, None, None], 3.0)
