@@ -1220,6 +1220,25 @@ class TestDetails:
             Q = np.roll(P, -1, axis=0)
             assert 0.5 * np.sum(P[:, 0] * Q[:, 1] - P[:, 1] * Q[:, 0]) == 2.0
 
+    def test_plane_regions_do_not_depend_on_each_neurons_scale(self):
+        """Scaling hidden neuron j by s_j > 0 and its outgoing weights by 1/s_j changes neither the function nor the lines: the same regions."""
+        W, b = tp.random_relu_network(2, 4, 1, bias_std=0.5, seed=9)
+        base = tp.regions_in_box(W, b, (-2.0, 2.0), (-2.0, 2.0)).n_regions
+        assert base >= 8
+        s = np.array([1e-9, 1e9, 1.0, 1e5])
+        Ws, bs = [s[:, None] * W[0], W[1] / s[None, :]], [s * b[0], b[1]]
+        assert tp.regions_in_box(Ws, bs, (-2.0, 2.0), (-2.0, 2.0)).n_regions == base
+
+    @pytest.mark.parametrize("centre,r", [((0.0, 0.0), 3e6), ((1e6, -2e6), 3.0), ((-2e6, 1e6), 3.0)])
+    def test_concurrent_lines_in_large_boxes(self, centre, r):
+        """Five lines through one point give 10 regions, without slivers from rounding, also in a huge box or far from the origin."""
+        n = 5
+        angles = np.pi * np.arange(n) / n
+        A = np.column_stack([np.cos(angles), np.sin(angles)])
+        c = -A @ np.array(centre)
+        box = ((centre[0] - r, centre[0] + r), (centre[1] - r, centre[1] + r))
+        assert tp.regions_in_box([A, np.ones((1, n))], [c, np.zeros(1)], *box).n_regions == 2 * n
+
 @pytest.mark.claim("prop-ff-tropical-convex")
 def test_simplify_merges_equal_exponents_and_prunes_small_polynomials():
     """Without pruning only equal exponents merge (the larger coefficient wins); with it a never-maximal monomial goes even among three."""
