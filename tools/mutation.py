@@ -260,24 +260,31 @@ def natural(name: str) -> tuple:
 LAST_RUN = WORK / "last-run.json"
 
 
+# The modules of Parts I-II, held to the target of issue 13: at least 90 % killed, and every survivor
+# either killed or explained as equivalent.
+TARGET_MODULES = ["learning", "data", "tropical", "approximation", "autodiff", "initialization", "optim",
+                  "schedules", "online", "plotting"]
+
+
 def write_report(python: Path, results: dict[str, dict]) -> int:
     reasons = equivalent_reasons()
-    last = json.loads(LAST_RUN.read_text()) if LAST_RUN.exists() else {"modules": [], "seconds": float("nan"),
-                                                                          "date": "?", "tested": 0}
+    last = json.loads(LAST_RUN.read_text()) if LAST_RUN.exists() else None
+    run = (f"The last complete run ({last['date']}; {', '.join(last['modules'])}) took {last['seconds'] / 60:.1f} min "
+           f"on this machine (2 cores) and tested {last['tested']} mutants." if last else
+           "No run has completed yet: the table shows the results recorded so far.")
     lines = [
         "# Mutation testing of `nnmath`",
         "",
-        f"Written by `make mutation` (mutmut 3.8.1) on {time.strftime('%Y-%m-%d')}. The last run "
-        f"({last['date']}; {', '.join(last['modules'])}) took {last['seconds'] / 60:.1f} min on this machine",
-        f"(2 cores) and tested {last['tested']} mutants; other modules keep the",
-        "results of their last run. Score = (killed + timeout) / (killed + survived + timeout); a mutant",
-        "that no test reaches counts as a survivor. Every survivor is listed: it is either killed by a new",
+        f"Written by `make mutation` (mutmut 3.8.1) on {time.strftime('%Y-%m-%d %H:%M')}. {run}",
+        "A module keeps the results of its last run. Score = (killed + timeout) / (killed + survived + timeout),",
+        "over the mutants checked so far; a mutant that no test reaches counts as a survivor. *Not checked*:",
+        "mutants that no run has reached yet. Every survivor is listed below: it is either killed by a new",
         "test or listed in `bench/mutation-equivalent.txt` with the reason no input can tell it from the",
-        "original; *unexplained* survivors are open work. *Other* counts mutants that crashed the",
-        "interpreter or were skipped.",
+        "original; *unexplained* survivors are open work. *Done* means what issue 13 asks of the modules of",
+        "Parts I-II: every mutant checked, at least 90 % killed, and no unexplained survivor.",
         "",
-        "| module | mutants | killed | survived | timeouts | other | score | equivalent | unexplained |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| module | mutants | not checked | killed | survived | timeouts | other | score | equivalent | unexplained | done |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
     ]
     details = []
     unexplained_total = 0
@@ -286,15 +293,17 @@ def write_report(python: Path, results: dict[str, dict]) -> int:
         # A mutant that no test reaches is a survivor too: nothing would notice it.
         killed, timeout = counts.get("killed", 0), counts.get("timeout", 0)
         survived = counts.get("survived", 0) + counts.get("no tests", 0)
-        other = len(status) - killed - survived - timeout
+        unchecked = counts.get("not checked", 0)
+        other = len(status) - killed - survived - timeout - unchecked
         tested = killed + survived + timeout
         score = 100 * (killed + timeout) / tested if tested else float("nan")
         survivors = sorted((k for k, s in status.items() if s in ("survived", "no tests")), key=natural)
         eq = [k for k in survivors if k in reasons]
         unexplained = [k for k in survivors if k not in reasons]
         unexplained_total += len(unexplained)
-        lines.append(f"| `{m}` | {len(status)} | {killed} | {survived} | {timeout} | {other} | "
-                     f"{score:.1f} % | {len(eq)} | {len(unexplained)} |")
+        done = ("yes" if not unchecked and score >= 90 and not unexplained else "no") if m in TARGET_MODULES else ""
+        lines.append(f"| `{m}` | {len(status)} | {unchecked} | {killed} | {survived} | {timeout} | {other} | "
+                     f"{score:.1f} % | {len(eq)} | {len(unexplained)} | {done} |")
         if survivors:
             details += ["", f"## `{m}`: survivors", ""]
             for k in survivors:
