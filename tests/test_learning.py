@@ -887,3 +887,51 @@ def test_population_risk_converts_outputs_to_floats():
     zero = np.zeros_like
     assert learning.population_risk(decimals(lambda t: t), target=zero) == pytest.approx(1 / 3, rel=1e-12)
     assert learning.population_risk(lambda t: t, target=decimals(lambda t: t**3)) == pytest.approx(8 / 105, rel=1e-12)
+
+
+def test_excess_risk_samples_cell_midpoints_and_counts_a_zero_score_as_a_mistake():
+    r"""The midpoint rule counts a whole cell when its midpoint is misclassified: a disagreement set $(0.0002, 0.0008)$ around the midpoint $0.0005$ of a cell of width $1/1000$ gives $1/2000$; a score of exactly 0 (the boolean score $\indic\{x > 0\}$ at $x \le 0$) is a mistake, so with $\eta \equiv 1$ its excess risk is $\Prob(X \le 0) = 1/2$; $\eta$ given as exact decimals is converted to floats."""
+    def one(t):
+        return np.ones_like(t)
+
+    def dip(t):
+        return (t - 0.0002) * (t - 0.0008)  # negative, hence wrong for eta = 1, only on (0.0002, 0.0008)
+
+    assert learning.classification_excess_risk(dip, one) == pytest.approx(1 / 2000, rel=1e-12)
+    assert learning.classification_excess_risk(lambda t: t > 0, one) == pytest.approx(0.5, rel=1e-12)
+    assert learning.classification_excess_risk(lambda t: t > 0, lambda t: np.array([Decimal(1)] * t.size)) == 0.5
+
+
+def test_batches_may_be_as_many_as_half_the_training_sets():
+    """Each batch needs two training sets: with 9 sets, 4 batches (⌊9/2⌋) are allowed and 5 are refused with the bound 4 in the message."""
+    kw = dict(n_train=10, n_trials=9, noise_std=0.3, x_test=X_TEST, seed=6)
+    bv = learning.bias_variance(_fit(1), n_batches=4, **kw)
+    assert np.isfinite(bv.bias2_stderr) and np.isfinite(bv.variance_stderr)
+    with pytest.raises(ValueError, match=r"^n_batches must be an integer <= 4, got 5$"):
+        learning.bias_variance(_fit(1), n_batches=5, **kw)
+
+
+def test_risk_is_measured_on_fresh_labels_drawn_after_each_training_set():
+    r"""Replaying the seed: risk is the mean over sets of $\operatorname{mean}_x(\hat f_t(x) - f(x) - \sigma\varepsilon'_t(x))^2$ with the fresh noise drawn after each training set, and its standard error and that of risk − mse are the sample standard deviations (ddof 1) over $\sqrt{T}$."""
+    T, sigma = 12, 0.4
+    bv = learning.bias_variance(_fit(2), n_train=15, n_trials=T, noise_std=sigma, x_test=X_TEST,
+                                n_batches=3, seed=7)
+    rng, f = np.random.default_rng(7), data.default_target(X_TEST)
+    risks, mses = [], []
+    for _ in range(T):
+        x, y = data.regression_1d(15, noise_std=sigma, seed=rng)
+        pred = learning.fit_polynomial(x, y, 2)(X_TEST)
+        risks.append(np.mean((pred - f - sigma * rng.standard_normal(X_TEST.size)) ** 2))
+        mses.append(np.mean((pred - f) ** 2))
+    risks, gaps = np.array(risks), np.array(risks) - np.array(mses)
+    assert bv.risk == pytest.approx(risks.mean(), rel=1e-12)
+    assert bv.risk_stderr == pytest.approx(risks.std(ddof=1) / np.sqrt(T), rel=1e-12)
+    assert bv.noise_stderr == pytest.approx(gaps.std(ddof=1) / np.sqrt(T), rel=1e-12)
+    # negative control: fresh labels with the noise subtracted are a different (equally distributed) draw
+    rng = np.random.default_rng(7)
+    flipped = []
+    for _ in range(T):
+        x, y = data.regression_1d(15, noise_std=sigma, seed=rng)
+        pred = learning.fit_polynomial(x, y, 2)(X_TEST)
+        flipped.append(np.mean((pred - f + sigma * rng.standard_normal(X_TEST.size)) ** 2))
+    assert bv.risk != pytest.approx(np.mean(flipped), rel=1e-6)
