@@ -1497,6 +1497,8 @@ def test_one_dimensional_tools_read_exact_values_as_floats():
     for build in (lambda g: ap.shallow_lstsq_fit(g, 4, n_grid=33), lambda g: ap.relu_interpolant(g, 4)):
         np.testing.assert_allclose(ap.evaluate_network(build(exact(f)), y), ap.evaluate_network(build(f), y), atol=1e-14)
     assert ap.count_pieces(exact(f), n_grid=65) == ap.count_pieces(f, n_grid=65) == 2
+    assert ap.count_pieces(exact(lambda t: np.abs(t - 0.3)), n_grid=65) == 2
+    assert ap.count_pieces(lambda t: np.ones(t.shape, dtype=bool)) == 1  # a boolean constant is read as the number 1
     c = np.linspace(0.0, 1.0, 11)
     np.testing.assert_allclose(ap.free_knot_l1_fit(exact(f), 2, c).errors, ap.free_knot_l1_fit(f, 2, c).errors, rtol=1e-12)
 
@@ -1540,3 +1542,13 @@ def test_sawtooth_following_range_of_n_and_exact_l1():
         ap.sawtooth_following(k, N + 2)
     with pytest.raises(ValueError, match=r"^n must be an integer >= 2, got 1$"):
         ap.sawtooth_following(k, 1)
+
+
+def test_maurey_error_of_one_draw_from_two_equal_units_is_deterministic():
+    r"""For $f = \tfrac12(\phi_1 + \phi_2)$ a single draw is $\phi_J$, so every repeat has error exactly $\tfrac12\norm{\phi_1 - \phi_2}_{L^2(P_X)}$."""
+    target = ap.BarronTarget(np.array([[0.6, 0.8], [-1.0, 0.0]]), np.array([-0.1, 0.3]), np.array([0.5, 0.5]))
+    X = _ball(30, 2, 9)
+    phi = _relu(X @ target.W.T + target.b)
+    expect = 0.5 * np.sqrt(np.mean((phi[:, 0] - phi[:, 1]) ** 2))
+    np.testing.assert_allclose(ap.maurey_errors(target, [1, 1], X, n_repeats=6, seed=0), expect, rtol=1e-12)
+    assert ap.maurey_variance(target, X) == pytest.approx(expect**2, rel=1e-12)
