@@ -1229,14 +1229,16 @@ class TestDetails:
         Ws, bs = [s[:, None] * W[0], W[1] / s[None, :]], [s * b[0], b[1]]
         assert tp.regions_in_box(Ws, bs, (-2.0, 2.0), (-2.0, 2.0)).n_regions == base
 
-    @pytest.mark.parametrize("centre,r", [((0.0, 0.0), 3e6), ((1e6, -2e6), 3.0), ((-2e6, 1e6), 3.0)])
-    def test_concurrent_lines_in_large_boxes(self, centre, r):
-        """Five lines through one point give 10 regions, without slivers from rounding, also in a huge box or far from the origin."""
+    @pytest.mark.parametrize("centre,box", [((0.0, 0.0), ((-3e6, 3e6), (-3e6, 3e6))),
+                                            ((1e6, -2e6), ((1e6 - 3, 1e6 + 3), (-2e6 - 3, -2e6 + 3))),
+                                            ((0.0, 0.0), ((-3e6, 3.0), (-3.0, 3.0))), ((0.0, 0.0), ((-3.0, 3e6), (-3.0, 3.0))),
+                                            ((0.0, 0.0), ((-3.0, 3.0), (-3e6, 3.0))), ((0.0, 0.0), ((-3.0, 3.0), (-3.0, 3e6)))])
+    def test_concurrent_lines_in_large_boxes(self, centre, box):
+        """Five lines through one point give 10 regions, without slivers from rounding, in huge or elongated boxes and far from the origin."""
         n = 5
-        angles = np.pi * np.arange(n) / n
+        angles = np.pi * np.arange(n) / n + 0.3  # no line parallel to an edge
         A = np.column_stack([np.cos(angles), np.sin(angles)])
         c = -A @ np.array(centre)
-        box = ((centre[0] - r, centre[0] + r), (centre[1] - r, centre[1] + r))
         assert tp.regions_in_box([A, np.ones((1, n))], [c, np.zeros(1)], *box).n_regions == 2 * n
 
 @pytest.mark.claim("prop-ff-tropical-convex")
