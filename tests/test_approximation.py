@@ -1552,3 +1552,11 @@ def test_maurey_error_of_one_draw_from_two_equal_units_is_deterministic():
     expect = 0.5 * np.sqrt(np.mean((phi[:, 0] - phi[:, 1]) ** 2))
     np.testing.assert_allclose(ap.maurey_errors(target, [1, 1], X, n_repeats=6, seed=0), expect, rtol=1e-12)
     assert ap.maurey_variance(target, X) == pytest.approx(expect**2, rel=1e-12)
+
+
+def test_barron_helpers_want_a_matrix_of_points():
+    """A Barron target, its Maurey variance and errors take points as the rows of a matrix: a single vector is refused with the number of dimensions expected."""
+    t = ap.barron_target(2, 5, seed=0)
+    for fn in (t, lambda X: ap.maurey_variance(t, X), lambda X: ap.maurey_errors(t, [1], X, seed=0)):
+        with pytest.raises(ValueError, match=r"^X must be an array with 2 dimension\(s\), got shape \(2,\)$"):
+            fn(np.zeros(2))
