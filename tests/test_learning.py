@@ -887,6 +887,8 @@ def test_population_risk_converts_outputs_to_floats():
     zero = np.zeros_like
     assert learning.population_risk(decimals(lambda t: t), target=zero) == pytest.approx(1 / 3, rel=1e-12)
     assert learning.population_risk(lambda t: t, target=decimals(lambda t: t**3)) == pytest.approx(8 / 105, rel=1e-12)
+    W = np.array([0.0, 1.0])  # the polynomial x in the Legendre basis
+    assert learning.legendre_population_risk(W, target=decimals(lambda t: t**3)) == pytest.approx(8 / 105, rel=1e-12)
 
 
 def test_excess_risk_samples_cell_midpoints_and_counts_a_zero_score_as_a_mistake():
@@ -935,3 +937,23 @@ def test_risk_is_measured_on_fresh_labels_drawn_after_each_training_set():
         pred = learning.fit_polynomial(x, y, 2)(X_TEST)
         flipped.append(np.mean((pred - f + sigma * rng.standard_normal(X_TEST.size)) ** 2))
     assert bv.risk != pytest.approx(np.mean(flipped), rel=1e-6)
+
+
+@pytest.mark.parametrize("lam", [0.0, 1.0])
+def test_fixed_design_polynomial_risk_column_by_column(lam):
+    r"""With more coefficients (7) than inputs (4), the estimator is linear in the labels: its mean is ridge applied to $f(x)$, and the variance is $\sigma^2\sum_{i, j} G_{jj} (\hat w(e_i))_j^2$ with $\hat w(e_i)$ the ridge (at $\lambda = 0$ minimum-norm) fit of the $i$-th unit vector."""
+    x, degree, sigma = np.array([-0.9, -0.2, 0.4, 0.8]), 6, 0.3
+    bias2, var = learning.polynomial_fixed_design_risk(x, degree, lam, noise_std=sigma)
+    Phi = learning.legendre_features(x, degree)
+    w_mean = learning.ridge(Phi, data.default_target(x), lam)
+    assert bias2 == pytest.approx(learning.population_risk(lambda t: learning.legendre_features(t, degree) @ w_mean),
+                                  rel=1e-9)
+    cols = np.array([learning.ridge(Phi, e, lam) for e in np.eye(4)])  # (4, 7): row i is the fit of e_i
+    G = 1 / (2 * np.arange(degree + 1) + 1)
+    assert var == pytest.approx(sigma**2 * np.sum(G * cols**2), rel=1e-9)
+
+
+def test_fixed_design_polynomial_risk_reports_a_wrong_dimension_first():
+    """A 2-D x is refused for its dimension (the first thing wrong with it), even when it also holds a NaN."""
+    with pytest.raises(ValueError, match=r"^x must be an array with 1 dimension\(s\), got shape \(1, 2\)$"):
+        learning.polynomial_fixed_design_risk(np.array([[np.nan, 0.0]]), 1, 0.0, noise_std=0.1)
