@@ -957,3 +957,20 @@ def test_fixed_design_polynomial_risk_reports_a_wrong_dimension_first():
     """A 2-D x is refused for its dimension (the first thing wrong with it), even when it also holds a NaN."""
     with pytest.raises(ValueError, match=r"^x must be an array with 1 dimension\(s\), got shape \(1, 2\)$"):
         learning.polynomial_fixed_design_risk(np.array([[np.nan, 0.0]]), 1, 0.0, noise_std=0.1)
+
+
+def test_fixed_design_interpolation_reproduces_a_polynomial_target():
+    r"""At $\lambda = 0$, degree 3 and 6 distinct inputs, least squares reproduces the cubic target $f(x) = x^3$ exactly, so $\mathrm{bias}^2 = 0$ (the book's default target would leave $\approx 10^{-2}$), also with the target's values given as exact decimals."""
+    x = np.linspace(-1, 1, 6)
+
+    def cube(t):
+        return np.asarray(t) ** 3
+
+    def cube_decimal(t):
+        return np.array([Decimal(float(v)) ** 3 for v in t], dtype=object)
+
+    for target in (cube, cube_decimal):
+        bias2, _ = learning.polynomial_fixed_design_risk(x, 3, 0.0, noise_std=0.1, target=target)
+        assert bias2 == pytest.approx(0.0, abs=1e-20)
+    bias_default, _ = learning.polynomial_fixed_design_risk(x, 3, 0.0, noise_std=0.1)
+    assert bias_default > 1e-3  # negative control: the default target is not a cubic
