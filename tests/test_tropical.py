@@ -1103,6 +1103,8 @@ class TestDetails:
 
     def test_regions_on_line_edge_cases(self):
         """A dead neuron (zero weights and bias) adds no breakpoint; with rtol = 0 equal slopes are one piece; the tolerance is relative."""
+        with pytest.raises(ValueError, match=r"^start must have shape \(1\), got \(2,\)$"):  # the input dimension
+            tp.regions_on_line([np.ones((2, 1)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)], [0.0, 1.0], [1.0])
         with pytest.raises(ValueError, match=r"^end must differ from start$"):
             tp.regions_on_line([np.ones((2, 1)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)], [1.0], [1.0])
         W, b = [np.array([[1.0], [0.0]]), np.array([[1.0, 1.0]])], [np.array([0.0, 0.0]), np.zeros(1)]
