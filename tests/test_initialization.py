@@ -1185,3 +1185,24 @@ def test_large_fixed_point_and_near_critical_depth_scale():
     for f in (1e-8, 1e-6):
         assert init.chi1(s * (1 + f), 0.05, "tanh") > 1
         assert init.depth_scale(s * (1 + f), 0.05, "tanh") > 1e6
+
+
+@pytest.mark.parametrize("make", [init.naive_uniform, init.glorot_uniform, init.lecun_normal, init.he_normal,
+                                  init.orthogonal])
+def test_one_unit_layers_are_valid_and_zero_fans_are_named(make):
+    """A layer with one input and one output unit is valid; a fan of 0 is rejected with the exact message naming it."""
+    assert make(1, 1, generator=0).shape == (1, 1)
+    with pytest.raises(ValueError, match=r"^fan_in must be an integer >= 1, got 0$"):
+        make(0, 1, generator=0)
+    with pytest.raises(ValueError, match=r"^fan_out must be an integer >= 1, got 0$"):
+        make(1, 0, generator=0)
+
+
+def test_relu_log_norm_mean_of_single_unit_layers_and_its_messages():
+    """With one unit per layer each ReLU layer adds E[log(2 chi^2_1)] = -gamma (Euler's constant), conditioned on the unit being active; widths must be positive and non-empty."""
+    assert init.relu_log_norm_mean([1]) == pytest.approx(-np.euler_gamma, rel=1e-12)
+    assert init.relu_log_norm_mean([1, 1], n0=1) == pytest.approx(-2 * np.euler_gamma, rel=1e-12)
+    with pytest.raises(ValueError, match=r"^widths must be an integer >= 1, got 0$"):
+        init.relu_log_norm_mean([3, 0])
+    with pytest.raises(ValueError, match=r"^widths must contain at least one layer width$"):
+        init.relu_log_norm_mean([])

@@ -312,3 +312,13 @@ def test_rate_fits_need_one_dimensional_numeric_data(call, exc, message):
     """A rate is fitted to a sequence of (x, y) pairs: 0-D, 2-D or non-numeric data are refused, naming the argument."""
     with pytest.raises(exc, match=message):
         call()
+
+
+def test_loglog_rate_fit_line_is_translucent():
+    """The fitted line is drawn translucent (0 < alpha < 1) over the data markers, so points under it stay visible."""
+    x, y = _rate_data()
+    fig, ax = plotting.figure()
+    plotting.loglog_rate(ax, x, y, label="GD")
+    fit_line = ax.get_lines()[1]
+    assert fit_line.get_alpha() is not None and 0 < fit_line.get_alpha() < 1
+    plt.close(fig)

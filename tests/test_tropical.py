@@ -1252,3 +1252,18 @@ def test_simplify_merges_equal_exponents_and_prunes_small_polynomials():
     # the same in two variables, the three lifted points on one line: the middle one is not a vertex
     q = tp.TropicalPolynomial([0.0, 0.0, 0.0], [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
     assert _rows(q.simplify()) == {(0.0, 0.0, 0.0), (2.0, 0.0, 0.0)}
+
+
+def test_signals_may_hold_the_tropical_zero_but_not_nan_plus_infinity_or_matrices():
+    """-inf (the tropical zero) is a valid entry of a signal; NaN, +inf, 2-D and empty signals are rejected with exact messages naming f or g."""
+    # (f (+)* g)_k = max_{i+j=k} f_i + g_j by hand: [0, max(-inf, 1), max(1, -inf), 2]
+    np.testing.assert_array_equal(tp.maxplus_convolve([0.0, -np.inf, 1.0], [0.0, 1.0]), [0.0, 1.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match=r"^f must be an array with 1 dimension\(s\), got shape \(2, 2\)$"):
+        tp.maxplus_convolve(np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"^g must be an array with 1 dimension\(s\), got shape \(2, 2\)$"):
+        tp.erosion(np.zeros(3), np.zeros((2, 2)))
+    for bad in (np.array([np.nan]), np.array([np.inf])):
+        with pytest.raises(ValueError, match=r"^f must have entries in \[-inf, inf\) \(no NaN or \+inf\)$"):
+            tp.maxplus_convolve(bad, np.zeros(2))
+    with pytest.raises(ValueError, match=r"^g must be non-empty$"):
+        tp.erosion(np.zeros(3), [])
