@@ -309,6 +309,14 @@ def write_report(python: Path, results: dict[str, dict]) -> int:
             for k in survivors:
                 why = reasons.get(k, "*unexplained*") + ("; no test reaches it" if status[k] == "no tests" else "")
                 details.append(f"- `{k}`: `{diff_line(k)}` ({why})")
+    # An "equivalent" mutant that a test kills (or that no longer exists) is a wrong or stale entry.
+    known = {k: s for status in results.values() for k, s in status.items()}
+    stale = sorted((k for k in reasons if k.split(".")[1] in results and known.get(k) not in ("survived", "no tests")),
+                   key=natural)
+    if stale:
+        details += ["", "## Stale entries of `bench/mutation-equivalent.txt`", "",
+                    "Listed as equivalent, but killed by a test or no longer a mutant: remove them.", ""]
+        details += [f"- `{k}`: {known.get(k, 'no such mutant')}" for k in stale]
     REPORT.write_text("\n".join(lines + details) + "\n", encoding="utf-8")
     return unexplained_total
 
