@@ -91,6 +91,16 @@ def prepare(selected: list[str]) -> None:
         copy = WORK / "mutants" / "src" / "nnmath" / f"{m}.py"
         if copy.exists() and "__mutmut_orig" not in copy.read_text(encoding="utf-8"):
             copy.unlink()
+    # mutmut traces which tests reach which function once (mutants/mutmut-stats.json), and only in the
+    # modules mutated at that time: the functions of a module added to the selection later would have
+    # no tests and every mutant of it would count as unreached. Trace again when the selection grows.
+    stats, traced = WORK / "mutants" / "mutmut-stats.json", WORK / "traced-modules.json"
+    before = set(json.loads(traced.read_text())) if traced.exists() else set()
+    if stats.exists() and not set(selected) <= before:
+        stats.unlink()
+    if not stats.exists():
+        traced.parent.mkdir(parents=True, exist_ok=True)
+        traced.write_text(json.dumps(sorted(selected)))
     tests = unit_tests()
     for p in tests + [ROOT / "tests" / "conftest.py"]:
         sync(p, WORK / "tests" / p.name)
