@@ -1206,3 +1206,39 @@ def test_relu_log_norm_mean_of_single_unit_layers_and_its_messages():
         init.relu_log_norm_mean([3, 0])
     with pytest.raises(ValueError, match=r"^widths must contain at least one layer width$"):
         init.relu_log_norm_mean([])
+
+
+def test_relu_log_norm_variance_of_single_unit_layers_and_its_messages():
+    """With one unit per layer each active ReLU layer adds Var log(chi^2_1) = psi'(1/2) = pi^2/2 to the variance of the log-norm; widths must be positive and non-empty."""
+    assert init.relu_log_norm_variance([1]) == pytest.approx(np.pi**2 / 2, rel=1e-12)
+    assert init.relu_log_norm_variance([1, 1]) == pytest.approx(np.pi**2, rel=1e-12)
+    with pytest.raises(ValueError, match=r"^widths must be an integer >= 1, got 0$"):
+        init.relu_log_norm_variance([3, 0])
+    with pytest.raises(ValueError, match=r"^widths must contain at least one layer width$"):
+        init.relu_log_norm_variance([])
+
+
+def test_simulate_accepts_one_unit_layers_and_names_bad_widths_and_seeds():
+    """A network of one-unit layers can be simulated; bad widths and seeds are rejected with exact messages naming them."""
+    x = np.ones((1, 3))
+    assert isinstance(init.simulate(np.ones((1, 1)), [1], sigma_w2=2.0, seed=0), init.Propagation)
+    with pytest.raises(ValueError, match=r"^widths must be an integer >= 1, got 0$"):
+        init.simulate(x, [3, 0], sigma_w2=2.0, seed=0)
+    with pytest.raises(ValueError, match=r"^widths must contain at least one layer width$"):
+        init.simulate(x, [], sigma_w2=2.0, seed=0)
+    with pytest.raises(ValueError, match=r"^seed must be a non-negative integer seed, got -1$"):
+        init.simulate(x, [3], sigma_w2=2.0, seed=-1)
+
+
+def test_map_messages_name_the_argument_and_its_range():
+    """The length and correlation maps reject q < 0, negative variances and |c| > 1 with exact messages."""
+    with pytest.raises(ValueError, match=r"^sigma_w2 must be >= 0\.0, got -1\.0$"):
+        init.length_map(1.0, -1.0, 0.0, "tanh")
+    with pytest.raises(ValueError, match=r"^sigma_b2 must be >= 0\.0, got -1\.0$"):
+        init.length_map(1.0, 1.0, -1.0, "tanh")
+    with pytest.raises(ValueError, match=r"^q must be >= 0$"):
+        init.length_map(-1.0, 1.0, 0.0, "tanh")
+    with pytest.raises(ValueError, match=r"^c must lie in \[-1, 1\]$"):
+        init.correlation_map(1.5, 1.0, 1.0, 0.0, "tanh")
+    with pytest.raises(ValueError, match=r"^q must be >= 0\.0, got -1\.0$"):
+        init.length_map_slope(-1.0, 1.0, 0.0, "tanh")
