@@ -631,6 +631,9 @@ def test_bad_argument_raises_an_error_naming_it(check, what, bad, error):
         fn(**kwargs)
     assert isinstance(info.value, error), f"{check}: {what} raised {type(info.value).__name__}: {info.value}"
     assert _names(check.reported, str(info.value)), f"{check}: {what}: message does not name {check.reported!r}: {info.value}"
+    # every message of nnmath._validate starts with the argument's name ("seed must be ..."), so a
+    # message that only mentions it further on ("XX must be a non-negative integer seed") is not enough
+    assert str(info.value).startswith(check.reported + " "), f"{check}: {what}: message does not start with {check.reported!r}: {info.value}"
 
 
 @pytest.mark.parametrize("check, what, value", BOUNDARIES)
