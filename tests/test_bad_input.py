@@ -634,6 +634,10 @@ def test_bad_argument_raises_an_error_naming_it(check, what, bad, error):
     # every message of nnmath._validate starts with the argument's name ("seed must be ..."), so a
     # message that only mentions it further on ("XX must be a non-negative integer seed") is not enough
     assert str(info.value).startswith(check.reported + " "), f"{check}: {what}: message does not start with {check.reported!r}: {info.value}"
+    if what.startswith("ndim not in"):  # the dimension is what is wrong, and the message says so
+        assert "dimension" in str(info.value), f"{check}: {what}: message does not mention the dimension: {info.value}"
+    if what.startswith("one entry too many"):
+        assert "shape" in str(info.value), f"{check}: {what}: message does not mention the shape: {info.value}"
 
 
 @pytest.mark.parametrize("check, what, value", BOUNDARIES)
