@@ -644,6 +644,27 @@ def test_linear_jacobian_spectrum():
     assert g.max() / g.min() > 2
 
 
+def _autograd_singular_values(x, widths, sigma_w2, sigma_b2, act, seed):
+    """Singular values of torch.autograd's Jacobian of the Gaussian network that seed ``seed`` draws (replayed in order)."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    layers, fan_in = [], len(x)
+    for n in widths:
+        W = rng.standard_normal((n, fan_in)) * np.sqrt(sigma_w2 / fan_in)
+        b = np.sqrt(sigma_b2) * rng.standard_normal(n)
+        layers.append((torch.tensor(W), torch.tensor(b)))
+        fan_in = n
+
+    def net(v):
+        for W, b in layers:
+            v = act(W @ v + b)
+        return v
+
+    Jt = torch.autograd.functional.jacobian(net, torch.tensor(x)).numpy()
+    return np.linalg.svd(Jt, compute_uv=False)
+
+
 def test_jacobian_singular_values_against_autograd():
     """jacobian_singular_values of a tanh network equals the singular values of torch.autograd's Jacobian of the same network."""
     import torch
@@ -651,21 +672,7 @@ def test_jacobian_singular_values_against_autograd():
     n0, widths, s2, b2 = 5, [6, 4, 7], 1.7, 0.1
     x = np.random.default_rng(0).standard_normal(n0)
     sv = init.jacobian_singular_values(x, widths, sigma_w2=s2, sigma_b2=b2, phi="tanh", seed=9)
-    rng = np.random.default_rng(9)  # replay the draws in the same order
-    layers, fan_in = [], n0
-    for n in widths:
-        W = rng.standard_normal((n, fan_in)) * np.sqrt(s2 / fan_in)
-        b = np.sqrt(b2) * rng.standard_normal(n)
-        layers.append((torch.tensor(W), torch.tensor(b)))
-        fan_in = n
-
-    def net(v):
-        for W, b in layers:
-            v = torch.tanh(W @ v + b)
-        return v
-
-    Jt = torch.autograd.functional.jacobian(net, torch.tensor(x)).numpy()
-    np.testing.assert_allclose(sv, np.linalg.svd(Jt, compute_uv=False), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(sv, _autograd_singular_values(x, widths, s2, b2, torch.tanh, 9), rtol=1e-12, atol=1e-14)
 
 
 def test_large_width_second_moment_tends_to_L_plus_one():
@@ -872,21 +879,7 @@ def test_relu_jacobian_against_autograd_and_kink_convention():
     n0, widths, s2, b2 = 4, [6, 5], 2.0, 0.2
     x = np.array([0.9, -0.4, 0.3, 1.2])
     sv = init.jacobian_singular_values(x, widths, sigma_w2=s2, sigma_b2=b2, phi="relu", seed=2)
-    rng = np.random.default_rng(2)
-    layers, fan_in = [], n0
-    for n in widths:
-        W = rng.standard_normal((n, fan_in)) * np.sqrt(s2 / fan_in)
-        b = np.sqrt(b2) * rng.standard_normal(n)
-        layers.append((torch.tensor(W), torch.tensor(b)))
-        fan_in = n
-
-    def net(v):
-        for W, b in layers:
-            v = torch.relu(W @ v + b)
-        return v
-
-    Jt = torch.autograd.functional.jacobian(net, torch.tensor(x)).numpy()
-    np.testing.assert_allclose(sv, np.linalg.svd(Jt, compute_uv=False), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(sv, _autograd_singular_values(x, widths, s2, b2, torch.relu, 2), rtol=1e-12, atol=1e-14)
     assert sv.max() > 0.1
     zero = init.jacobian_singular_values(np.zeros(n0), widths, sigma_w2=s2, phi="relu", seed=2)
     np.testing.assert_array_equal(zero, 0.0)
