@@ -195,6 +195,17 @@ def diff_line(name: str) -> str:
     return plus[0] if plus else "?"
 
 
+def meta_path(module: str) -> Path:
+    """mutmut's record of ``module``'s mutants and their exit codes."""
+    return WORK / "mutants" / "src" / "nnmath" / f"{module}.py.meta"
+
+
+def exit_codes(module: str) -> dict[str, int | None]:
+    """Mutant name -> mutmut's exit code (None: not checked yet); empty if the module was never run."""
+    meta = meta_path(module)
+    return json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+
+
 def collect(python: Path, selected: list[str]) -> dict[str, dict]:
     sys.path.insert(0, subprocess.run([str(python), "-c", "import mutmut, os; print(os.path.dirname(os.path.dirname(mutmut.__file__)))"],
                                       capture_output=True, text=True, check=True).stdout.strip())
@@ -202,9 +213,7 @@ def collect(python: Path, selected: list[str]) -> dict[str, dict]:
 
     results = {}
     for m in selected:
-        meta = WORK / "mutants" / "src" / "nnmath" / f"{m}.py.meta"
-        codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
-        status = {k: status_by_exit_code[v] for k, v in codes.items()}
+        status = {k: status_by_exit_code[v] for k, v in exit_codes(m).items()}
         results[m] = status
     return results
 
@@ -214,14 +223,14 @@ SURVIVED, NO_TESTS = 0, 33  # mutmut's exit codes (mutmut.stats.status_by_exit_c
 
 def measured_modules() -> list[str]:
     """The modules with results in mutmut's cache."""
-    return [m for m in modules() if (WORK / "mutants" / "src" / "nnmath" / f"{m}.py.meta").exists()]
+    return [m for m in modules() if meta_path(m).exists()]
 
 
 def retest_survivors(selected: list[str]) -> int:
     """Mark the survivors (and the untested) of ``selected`` as not yet checked; return how many."""
     count = 0
     for m in selected:
-        meta = WORK / "mutants" / "src" / "nnmath" / f"{m}.py.meta"
+        meta = meta_path(m)
         if not meta.exists():
             continue
         data = json.loads(meta.read_text())
@@ -357,8 +366,7 @@ def main(argv=None) -> int:
     if args.survivors:
         reasons = equivalent_reasons()
         for m in args.survivors:
-            meta = WORK / "mutants" / "src" / "nnmath" / f"{m}.py.meta"
-            codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+            codes = exit_codes(m)
             pending = sum(v is None for v in codes.values())
             names = sorted((k for k, v in codes.items() if v in (SURVIVED, NO_TESTS)), key=natural)
             print(f"# {m}: {len(codes)} mutants, {pending} not yet checked, {len(names)} survivors so far")
@@ -380,8 +388,7 @@ def main(argv=None) -> int:
     python = ensure_venv()
     prepare(selected)
     again = retest_survivors(selected)
-    before = {m: json.loads(meta.read_text())["exit_code_by_key"] if (meta := WORK / "mutants" / "src" / "nnmath"
-              / f"{m}.py.meta").exists() else {} for m in selected}
+    before = {m: exit_codes(m) for m in selected}
     if again:
         print(f"[mutation] {again} earlier survivors will be retested", flush=True)
     t0 = time.time()
