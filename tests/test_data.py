@@ -365,3 +365,26 @@ def test_threshold_inputs_are_uniform_on_the_unit_interval():
     assert abs(x.mean() - 0.5) <= 4 * np.sqrt(1 / 12 / x.size)
     assert abs(np.mean(x < 0.25) - 0.25) <= 4 * np.sqrt(0.25 * 0.75 / x.size)
     assert abs(y.mean() - 0.5) <= 4 * np.sqrt(0.25 / x.size)
+
+
+def test_digits_split_is_the_documented_scikit_learn_split_of_the_seed():
+    """The split of seed s is StratifiedShuffleSplit's with random_state = default_rng(s).integers(2**31 - 1), as documented, for int seeds and Generators."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    X, y = load_digits(return_X_y=True)
+
+    def documented(rng, fraction):
+        r = int(rng.integers(2**31 - 1))
+        train, test = next(StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=r).split(X, y))
+        return X[train] / 16, X[test] / 16, y[train], y[test]
+
+    cases = [(0, 0.25), (3, 0.25), (4, 0.1)]
+    for seed, fraction in cases:
+        got = data.digits(test_fraction=fraction, seed=seed)
+        for a, b in zip(got, documented(np.random.default_rng(seed), fraction)):
+            np.testing.assert_array_equal(a, b)
+    g, ref = np.random.default_rng(21), np.random.default_rng(21)
+    g.standard_normal(3), ref.standard_normal(3)     # a Generator part-way through its stream: its next draw is used
+    for a, b in zip(data.digits(seed=g), documented(ref, 0.25)):
+        np.testing.assert_array_equal(a, b)

@@ -438,6 +438,41 @@ def test_rmsprop_without_momentum_keeps_no_momentum_buffer():
     np.testing.assert_array_equal(state.buf, np.zeros(3), strict=True)
 
 
+# torch's name for each of our state buffers
+_TORCH_STATE_NAMES = {"count": "step", "buf": "momentum_buffer", "sum_sq": "sum", "square_avg": "square_avg",
+                      "grad_avg": "grad_avg", "exp_avg": "exp_avg", "exp_avg_sq": "exp_avg_sq",
+                      "max_exp_avg_sq": "max_exp_avg_sq"}
+
+
+@pytest.mark.parametrize("name, hyper, torch_cls, torch_hyper", [
+    ("adam", dict(lr=0.01), torch.optim.Adam, dict(lr=0.01)),
+    ("amsgrad", dict(lr=0.01), torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
+    ("adamw", dict(lr=0.01), torch.optim.AdamW, dict(lr=0.01)),
+    ("adamw", dict(lr=0.01, amsgrad=True), torch.optim.AdamW, dict(lr=0.01, amsgrad=True)),
+    ("rmsprop", dict(lr=0.01), torch.optim.RMSprop, dict(lr=0.01)),
+    ("rmsprop", dict(lr=0.01, centered=True), torch.optim.RMSprop, dict(lr=0.01, centered=True)),
+    ("rmsprop", dict(lr=0.01, momentum=0.5), torch.optim.RMSprop, dict(lr=0.01, momentum=0.5)),
+    ("rmsprop", dict(lr=0.01, momentum=0.5, centered=True), torch.optim.RMSprop,
+     dict(lr=0.01, momentum=0.5, centered=True)),
+    ("heavy_ball", dict(lr=0.01, momentum=0.9), torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
+    ("adagrad", dict(lr=0.1), torch.optim.Adagrad, dict(lr=0.1)),
+])
+def test_state_buffers_are_torchs_and_unused_buffers_stay_zero(name, hyper, torch_cls, torch_hyper):
+    """Each buffer torch keeps equals torch's state after every step; one torch keeps none of for these options (AMSGrad's max without amsgrad, uncentered RMSProp's mean gradient, its momentum buffer at momentum 0) stays at init's 0."""
+    G = _gradient_sequence(12, 4)
+    x0 = np.random.default_rng(15).standard_normal(4)
+    _, _, states, torch_states = _fixed_gradient_runs(optim.OPTIMIZERS[name](**hyper), torch_cls, torch_hyper, G, x0)
+    for state, theirs in zip(states, torch_states):
+        for field, value in state._asdict().items():
+            key = _TORCH_STATE_NAMES[field]
+            if field == "count":
+                assert key not in theirs or value == theirs[key]
+            elif key in theirs:
+                np.testing.assert_allclose(value, theirs[key], rtol=1e-12, atol=1e-300)
+            else:
+                np.testing.assert_array_equal(value, np.zeros(4), strict=True)
+
+
 @pytest.mark.parametrize("name", sorted(_ALL_MAKERS))
 def test_init_state_is_zero_buffers_shaped_like_params(name):
     """init returns step count 0 and buffers with the keys and shapes of params, all 0 (Adagrad's sum at s_0, AdaGrad-Norm's scalar at b_0^2)."""

@@ -179,7 +179,13 @@ class Split(NamedTuple):
 def digits(*, test_fraction: float = 0.25, seed) -> Split:
     """scikit-learn's bundled 8x8 digits (1,797 images, 64 features), scaled to [0, 1] and split.
 
-    The split is stratified by class and seeded. Nothing is downloaded: the data
+    The split is stratified by class and seeded: it is scikit-learn's
+    ``train_test_split(X, y, test_size=test_fraction, stratify=y, random_state=r)`` where
+    ``r = rng.integers(2**31 - 1)`` is the first draw of ``rng = numpy.random.default_rng(seed)``
+    (or the next draw of the Generator passed as ``seed``). This map from seed to split is part
+    of the contract, not an implementation detail: every chapter that trains on the digits
+    depends on it, and it lets a reader rebuild the book's splits with scikit-learn alone.
+    The test part holds ``ceil(test_fraction * 1797)`` images. Nothing is downloaded: the data
     ship inside scikit-learn.
     """
     from sklearn.datasets import load_digits

@@ -180,9 +180,11 @@ def loglog_rate(ax, x, y, *, label: str | None = None, color=None, marker: str =
     """Plot ``y`` against ``x`` on log-log axes with the fitted power law; return the fit.
 
     The legend shows the fitted slope, e.g. ``Barron: slope -0.51``. ``fit_range``
-    restricts the fit to ``fit_range[0] <= x <= fit_range[1]``; ``reference``, if
-    given, adds a dotted line of that slope through the first fitted point, for the
-    rate a theorem predicts.
+    restricts the fit to ``fit_range[0] <= x <= fit_range[1]``. The fitted power law is a
+    straight line on log-log axes, so it is drawn as the one segment between its values at
+    the smallest and the largest fitted ``x``. ``reference``, if given, adds a dotted
+    segment of that slope over the same ``x`` range through the fit at the first fitted
+    point, for the rate a theorem predicts.
     """
     x, y = _positive_pair(x, y, "x")
     mask = np.ones_like(x, dtype=bool)
@@ -190,7 +192,7 @@ def loglog_rate(ax, x, y, *, label: str | None = None, color=None, marker: str =
         mask = (x >= fit_range[0]) & (x <= fit_range[1])
     fit = fit_power_law(x[mask], y[mask])
     (line,) = ax.loglog(x, y, marker, color=color, label=_label(label, f"slope ${fit.slope:.2f}$"))
-    xs = np.geomspace(x[mask].min(), x[mask].max(), 50)
+    xs = np.array([x[mask].min(), x[mask].max()])  # two points: a power law is straight in log-log axes
     ax.loglog(xs, np.exp(fit.intercept) * xs**fit.slope, "-", color=line.get_color(), alpha=0.8)
     if reference is not None:
         x0, y0 = x[mask][0], np.exp(fit.intercept) * x[mask][0] ** fit.slope
