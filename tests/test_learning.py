@@ -975,3 +975,139 @@ def test_fixed_design_interpolation_reproduces_a_polynomial_target():
         assert bias2 == pytest.approx(0.0, abs=1e-20)
     bias_default, _ = learning.polynomial_fixed_design_risk(x, 3, 0.0, noise_std=0.1)
     assert bias_default > 1e-3  # negative control: the default target is not a cubic
+
+
+# --------------------------------------------------------------------------- mutation testing: ties, conversions, caps
+def test_a_sample_point_on_a_threshold_is_classified_one():
+    r"""$h_\theta(x) = \indic\{x \ge \theta\}$ counts a point on the threshold as 1: with the thresholds placed at the sample points themselves (replaying the seed), the uniform deviation and the excess risk of the first empirical risk minimizer equal a loop over the class, and the strict rule $\indic\{x > \theta\}$ gives other values."""
+    n, flip, seed = 8, 0.2, 12
+    x, y = data.threshold_classification(n, flip=flip, seed=np.random.default_rng(seed))
+    thetas = np.sort(x)  # every threshold is a sample point: n ties
+
+    def deviation_and_excess(classify):
+        empirical = [np.mean([classify(xi, theta) != yi for xi, yi in zip(x, y)]) for theta in thetas]
+        exact = [flip + (1 - 2 * flip) * abs(theta - 0.5) for theta in thetas]
+        first_erm = empirical.index(min(empirical))
+        return max(abs(e - r) for e, r in zip(empirical, exact)), exact[first_erm] - min(exact)
+
+    draws = learning.finite_class_deviation(thetas, n=n, flip=flip, n_trials=1, seed=seed)
+    dev, excess = deviation_and_excess(lambda xi, theta: xi >= theta)
+    assert draws.deviation[0] == pytest.approx(dev, abs=1e-12) and draws.excess[0] == pytest.approx(excess, abs=1e-12)
+    strict = deviation_and_excess(lambda xi, theta: xi > theta)  # negative control: ties classified 0
+    assert strict[0] != pytest.approx(dev, abs=1e-6) and strict[1] != pytest.approx(excess, abs=1e-6)
+
+
+def test_finite_class_deviation_reports_a_wrong_dimension_first():
+    """A 2-D array of thresholds is refused for its dimension (the first thing wrong with it), even when it also holds a NaN."""
+    with pytest.raises(ValueError, match=r"^thresholds must be an array with 1 dimension\(s\), got shape \(1, 2\)$"):
+        learning.finite_class_deviation(np.array([[np.nan, 0.5]]), n=5, flip=0.1, n_trials=1, seed=0)
+
+
+def test_finite_class_deviation_sample_size_is_checked():
+    """The sample size must be a positive integer: 0 is refused with a message naming n, before any draw."""
+    with pytest.raises(ValueError, match=r"^n must be an integer >= 1, got 0$"):
+        learning.finite_class_deviation(np.array([0.5]), n=0, flip=0.1, n_trials=1, seed=0)
+    with pytest.raises(TypeError, match=r"^n must be an integer"):
+        learning.finite_class_deviation(np.array([0.5]), n=2.5, flip=0.1, n_trials=1, seed=0)
+
+
+def test_bias_variance_converts_target_values_to_floats():
+    r"""Values of the target given as exact decimals are converted to floats: with $f(x) = x$ as decimals, every estimate equals the one for the same target returning floats."""
+    def decimals(t):
+        return np.array([Decimal(float(v)) for v in t], dtype=object)
+
+    kw = dict(n_train=6, n_trials=8, noise_std=0.3, x_test=np.linspace(-1, 1, 11), n_batches=2, seed=8)
+    exact = learning.bias_variance(_fit(1), target=decimals, **kw)
+    floats = learning.bias_variance(_fit(1), target=lambda t: t, **kw)
+    for field in ("bias2", "variance", "noise", "mse", "risk", "bias2_stderr", "variance_stderr", "risk_stderr",
+                  "noise_stderr"):
+        assert getattr(exact, field) == pytest.approx(getattr(floats, field), rel=1e-12, abs=1e-15), field
+    np.testing.assert_allclose(exact.predictions, floats.predictions, rtol=1e-12, atol=1e-15)
+
+
+def test_bias_variance_checks_the_noise_level_before_calling_back():
+    r"""A negative noise level is refused with a message naming ``noise_std`` before ``target`` or ``fit`` is called (they may be expensive or have side effects); $\sigma = 0$ is allowed."""
+    calls = []
+
+    def target(t):
+        calls.append("target")
+        return t
+
+    def fit(x, y):
+        calls.append("fit")
+        return lambda t: 0.0 * t + y.mean()
+
+    kw = dict(n_train=5, n_trials=4, x_test=np.linspace(-1, 1, 5), target=target, n_batches=2, seed=0)
+    with pytest.raises(ValueError, match=r"^noise_std must be >= 0.0, got -0.5$"):
+        learning.bias_variance(fit, noise_std=-0.5, **kw)
+    assert calls == []
+    assert learning.bias_variance(fit, noise_std=0.0, **kw).noise == 0.0 and "fit" in calls
+
+
+def test_newton_takes_at_most_100_steps_and_accepts_the_last_iterate(monkeypatch):
+    r"""Counting the Newton steps (the linear solves): a fit that does not converge raises after exactly 100 steps; slowed down so that only the 100th step moves (the first 99 are zero steps), the one-example problem with feature $a = 2\cdot 10^{-10}$, solved by one Newton step from 0 (see above), returns the minimizer $a/(4\lambda)$ after the 100th step, and raises if only the 101st step moves."""
+    real_solve, solves = np.linalg.solve, []
+
+    def counting_solve(A, b):
+        solves.append(1)
+        return real_solve(A, b)
+
+    monkeypatch.setattr(np.linalg, "solve", counting_solve)
+    Phi = np.array([[-1.12308102e8, 3.98075736e7], [-1.26840329e7, -1.33023131e7], [5.01974872e7, 3.53524569e7]])
+    with pytest.raises(ConvergenceWarning):
+        learning.fit_linear_classifier(Phi, np.array([1.0, -1.0, 1.0]), loss="logistic", lam=3.3578943e-4)
+    assert len(solves) == 100
+
+    def only_step_moves(k):
+        def solve(A, b):
+            solves.append(1)
+            return real_solve(A, b) if len(solves) == k else np.zeros_like(b)
+        return solve
+
+    a, lam = 2e-10, 1.0
+    solves.clear()
+    monkeypatch.setattr(np.linalg, "solve", only_step_moves(100))
+    w = learning.fit_linear_classifier(np.array([[a]]), np.ones(1), loss="logistic", lam=lam)
+    assert w[0] == pytest.approx(a / (4 * lam), rel=1e-9) and len(solves) == 100
+    solves.clear()
+    monkeypatch.setattr(np.linalg, "solve", only_step_moves(101))  # negative control: 100 wasted steps
+    with pytest.raises(ConvergenceWarning):
+        learning.fit_linear_classifier(np.array([[a]]), np.ones(1), loss="logistic", lam=lam)
+    assert len(solves) == 100
+
+
+def test_hinge_fit_runs_liblinear_as_documented_and_reproducibly(monkeypatch):
+    r"""The hinge fit is liblinear's SVM with $C = 1/(2\lambda n)$, no intercept, tolerance 1e-4, at most $10^6$ passes and the coordinate order seeded with 0, as documented: the same on every call whatever NumPy's global random state (a problem where liblinear's random order changes the result)."""
+    import sklearn.svm
+
+    def eta(t):
+        return 1 / (1 + np.exp(-3 * np.sin(2 * np.pi * t)))
+
+    x, y = data.binary_classification_1d(100, eta=eta, seed=100)
+    Phi, lam = learning.legendre_features(x, 9), 1e-4
+    fits, unseeded, state = [], [], np.random.get_state()
+    try:
+        for global_seed in (1, 2):
+            np.random.seed(global_seed)
+            fits.append(learning.fit_linear_classifier(Phi, y, loss="hinge", lam=lam))
+            # negative control: liblinear left to NumPy's global random state
+            unseeded.append(sklearn.svm.LinearSVC(loss="hinge", C=1 / (2 * lam * 100), fit_intercept=False, tol=1e-4,
+                                                  max_iter=10**6).fit(Phi, y).coef_[0])
+    finally:
+        np.random.set_state(state)
+    np.testing.assert_array_equal(fits[0], fits[1])
+    assert not np.array_equal(unseeded[0], unseeded[1])
+
+    params = []
+
+    class RecordingLinearSVC(sklearn.svm.LinearSVC):
+        def fit(self, X, y, sample_weight=None):
+            params.append(self.get_params())
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(sklearn.svm, "LinearSVC", RecordingLinearSVC)
+    w = learning.fit_linear_classifier(Phi, y, loss="hinge", lam=lam)
+    np.testing.assert_array_equal(w, fits[0])
+    (p,) = params
+    assert p["loss"] == "hinge" and p["C"] == pytest.approx(1 / (2 * lam * 100), rel=1e-15)
+    assert (p["fit_intercept"], p["tol"], p["max_iter"], p["random_state"]) == (False, 1e-4, 10**6, 0)

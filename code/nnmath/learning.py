@@ -30,6 +30,7 @@ the excess 0-1 risk over the Bayes classifier :math:`\sign(2\eta - 1)`, and
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -400,7 +401,8 @@ def bias_variance(
     consecutive training sets: the standard deviation of the batch estimates divided by
     :math:`\sqrt{B}`. That is the standard error of the average of the batch estimates and, for the
     full-sample estimates returned, at least as large (conservative) up to Monte Carlo error.
-    Each batch needs two training sets: ``2 <= n_batches <= n_trials // 2``.
+    Each batch needs two training sets: ``2 <= n_batches <= n_trials // 2``. Every argument is
+    checked before ``target`` or ``fit`` is first called.
     """
     check_callable("fit", fit)
     n_train = check_int("n_train", n_train, minimum=1)
@@ -466,11 +468,11 @@ def finite_class_deviation(thresholds, *, n: int, flip: float, n_trials: int, se
     :math:`\Hyp` is the finite class of threshold classifiers of :func:`threshold_risk`, one per
     entry of ``thresholds``. Each of the ``n_trials`` draws uses a fresh sample of size ``n``; for
     each it also records the excess risk :math:`\Risk(\hat h) - \min_\Hyp \Risk` of the empirical
-    risk minimizer :math:`\hat h` (the first minimizer in the order of ``thresholds``).
+    risk minimizer :math:`\hat h` (the first minimizer in the order of ``thresholds``). The samples
+    come from :func:`nnmath.data.threshold_classification`, which checks ``n``.
     """
     thresholds = check_array("thresholds", thresholds, ndim=1)
     risk = threshold_risk(thresholds, flip)
-    n = check_int("n", n, minimum=1)
     n_trials = check_int("n_trials", n_trials, minimum=1)
     rng = check_rng("seed", seed)
     deviation, excess = np.empty(n_trials), np.empty(n_trials)
@@ -555,14 +557,18 @@ def classification_excess_risk(
 def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
     r"""Minimize :math:`J(w) = \frac1n\sum_i \varphi(y_i \langle w, \Phi_i\rangle) + \lambda\lVert w\rVert^2` over :math:`w`.
 
-    Logistic loss: Newton's method (the objective is smooth and :math:`2\lambda`-strongly convex),
-    run until the gradient norm is below 1e-10, for at most 100 steps; a fit that does not get there (badly
-    scaled features, where rounding alone exceeds the tolerance) raises ``ConvergenceWarning``. Hinge loss: the support vector machine
+    Logistic loss: Newton's method from :math:`w = 0` (the objective is smooth and
+    :math:`2\lambda`-strongly convex), run until the gradient norm is below 1e-10, for at most 100
+    steps (the iterate after the 100th step is still accepted if it meets the tolerance); a fit that
+    does not get there (badly scaled features, where rounding alone exceeds the tolerance) raises
+    ``ConvergenceWarning``. Hinge loss: the support vector machine
     :math:`\tfrac12\lVert w\rVert^2 + C\sum_i \max(0, 1 - y_i\langle w, \Phi_i\rangle)` with
     :math:`C = 1/(2\lambda n)`, the same problem scaled by :math:`1/(2\lambda)`, solved by dual
     coordinate ascent in liblinear (scikit-learn's ``LinearSVC``, no intercept, its default tolerance
-    1e-4; a fit that does not converge raises ``ConvergenceWarning`` as an error). ``y`` has entries
-    :math:`\pm 1`.
+    1e-4, at most :math:`10^6` passes over the data; a fit that does not converge raises
+    ``ConvergenceWarning`` as an error). liblinear visits the coordinates in a random order; its seed
+    is fixed (``random_state=0``), so the fit does not depend on NumPy's global random state.
+    ``y`` has entries :math:`\pm 1`.
     """
     Phi = check_array("Phi", Phi, ndim=2)
     y = check_array("y", y, shape=(Phi.shape[0],))
@@ -578,20 +584,21 @@ def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
         from sklearn.svm import LinearSVC
 
         svm = LinearSVC(loss="hinge", C=1.0 / (2.0 * lam * n), fit_intercept=False, dual=True,
-                        tol=1e-4, max_iter=1_000_000)
+                        tol=1e-4, max_iter=1_000_000, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)  # never return an unconverged fit silently
             return svm.fit(Phi, y).coef_[0].copy()
     w = np.zeros(q)
     Z = y[:, None] * Phi
-    for _ in range(100):
+    for steps in itertools.count():  # Newton steps taken so far: the gradient at w_0, ..., w_100 is checked
         p = 0.5 * (1.0 - np.tanh(0.5 * (Z @ w)))  # sigma(-z), computed stably
         grad = -Z.T @ p / n + 2.0 * lam * w
         if np.linalg.norm(grad) < 1e-10:
             return w
+        if steps == 100:
+            from sklearn.exceptions import ConvergenceWarning
+
+            raise ConvergenceWarning("Newton's method did not reach a gradient norm below 1e-10 in 100 steps "
+                                     "(badly scaled features?)")
         hess = (Z * (p * (1.0 - p))[:, None]).T @ Z / n + 2.0 * lam * np.eye(q)
         w -= np.linalg.solve(hess, grad)
-    from sklearn.exceptions import ConvergenceWarning
-
-    raise ConvergenceWarning("Newton's method did not reach a gradient norm below 1e-10 in 100 steps "
-                             "(badly scaled features?)")
