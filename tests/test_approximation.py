@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -1038,6 +1039,7 @@ DEPTH_FUNCTIONS = [
     ("m", ap.yarotsky_network),
     ("m", lambda v: ap.yarotsky_product(np.array([0.5]), np.array([0.25]), v)),
     ("m", lambda v: ap.yarotsky_polynomial(np.array([0.5]), [1.0, 2.0], v)),
+    ("k", lambda v: ap.sawtooth_following(v, 2)),
 ]
 
 
@@ -1560,3 +1562,86 @@ def test_barron_helpers_want_a_matrix_of_points():
     for fn in (t, lambda X: ap.maurey_variance(t, X), lambda X: ap.maurey_errors(t, [1], X, seed=0)):
         with pytest.raises(ValueError, match=r"^X must be an array with 2 dimension\(s\), got shape \(2,\)$"):
             fn(np.zeros(2))
+
+
+@pytest.mark.parametrize("name, call", UNIT_FUNCTIONS)
+def test_unit_interval_functions_name_the_argument_holding_a_nan(name, call):
+    """A NaN is not a point of $[0, 1]$: it is refused with a message that names the argument holding it."""
+    with pytest.raises(ValueError, match=rf"^{name} must contain only finite values$"):
+        call(np.array([0.5, np.nan]))
+
+
+def test_barron_helpers_want_points_of_the_target_dimension():
+    r"""A Barron target on $\mathbb{R}^2$, its Maurey variance and errors refuse points of $\mathbb{R}^3$ with a message naming `X` and the shape expected."""
+    t = ap.barron_target(2, 5, seed=0)
+    for fn in (t, lambda X: ap.maurey_variance(t, X), lambda X: ap.maurey_errors(t, [1], X, seed=0)):
+        with pytest.raises(ValueError, match=r"^X must have shape \(any, 2\), got \(4, 3\)$"):
+            fn(np.zeros((4, 3)))
+
+
+def test_one_dimensional_tools_read_decimal_values_as_floats():
+    """Values of `f` (and of $h''$) are read as real numbers: `decimal.Decimal` values, which refuse to mix with floats in arithmetic, give the float results."""
+    def dec(fn):
+        return lambda t: np.array([Decimal(float(v)) for v in np.ravel(fn(t))], dtype=object).reshape(np.shape(t))
+
+    f = lambda t: np.abs(t - 0.3) + t**2  # noqa: E731
+    y = np.linspace(0.0, 1.0, 33)
+    np.testing.assert_allclose(ap.evaluate_network(ap.relu_interpolant(dec(f), 4), y),
+                               ap.evaluate_network(ap.relu_interpolant(f, 4), y), atol=1e-14)
+    assert ap.count_pieces(dec(lambda t: np.abs(t - 0.25)), n_grid=65) == 2
+    c = np.linspace(0.0, 1.0, 11)
+    for levels in ((), (0.5,)):
+        fit, ref = (ap.free_knot_l1_fit(g, 2, c, levels=levels) for g in (dec(f), f))
+        np.testing.assert_allclose(fit.errors, ref.errors, rtol=1e-12)
+        np.testing.assert_array_equal(fit.knots, ref.knots)
+        np.testing.assert_allclose(fit.values, ref.values, rtol=1e-15)
+    U = np.array([[0.6, 0.8]])
+    d2h = lambda t: -np.cos(t)  # noqa: E731
+    rep, ref = (ap.taylor_ridge_target(U, np.cos, lambda t: -np.sin(t), g, n_atoms=8) for g in (dec(d2h), d2h))
+    np.testing.assert_allclose(rep.c, ref.c, rtol=1e-15)
+
+
+def test_relu_interpolant_of_a_boolean_step_interpolates_it():
+    r"""The interpolant of the step $1\{x < 1/2\}$ written as a boolean callback takes the values 1, 1, 0, 0, 0 at the nodes $i/4$ (True and False read as 1 and 0), and is affine in between."""
+    net = ap.relu_interpolant(lambda t: t < 0.5, 4)
+    np.testing.assert_allclose(ap.evaluate_network(net, np.linspace(0.0, 1.0, 5)), [1, 1, 0, 0, 0], atol=1e-15)
+    np.testing.assert_allclose(ap.evaluate_network(net, np.array([0.125, 0.375, 0.625, 0.875])), [1, 0.5, 0, 0],
+                               atol=1e-15)
+
+
+def test_free_knot_fit_returns_the_best_polygon_when_fewer_pieces_end_elsewhere():
+    r"""For the tent $1 - \abs{2x - 1}$ with the extra level $1/2$, the best single piece is the constant $1/2$ (error $\int_0^1 \abs{\text{tent} - 1/2} = 1/4$) while the best with two pieces is the tent itself (error 0), so the fit returns the tent, ending at its own value 0."""
+    tent = lambda t: 1.0 - np.abs(2.0 * t - 1.0)  # noqa: E731
+    fit = ap.free_knot_l1_fit(tent, 3, np.array([0.0, 0.5, 1.0]), levels=(0.5,))
+    np.testing.assert_allclose(fit.errors, [0.25, 0.0, 0.0], atol=1e-15)
+    assert fit.knots.tolist() == [0.0, 0.5, 1.0]
+    assert fit.values.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_planted_saddle_target_layout_of_its_units():
+    r"""The units of `planted_saddle_target` come in blocks for $u = q_1, -q_1, q_2, -q_2$; in each, unit $i$ points along $u$, has its kink $\langle u, x\rangle = v_i$ at the increasing midpoint nodes of $[-\beta, \beta]$ and weight $\pm(1 + \abs{v_i})/n$."""
+    Q = np.linalg.qr(np.random.default_rng(2).standard_normal((3, 3)))[0]
+    n, beta = 5, 0.4
+    t = ap.planted_saddle_target(Q, n_atoms=n, spread=beta)
+    v = -beta + (np.arange(n) + 0.5) * 2 * beta / n
+    blocks = [(Q[:, 0], 1.0), (-Q[:, 0], 1.0), (Q[:, 1], -1.0), (-Q[:, 1], -1.0)]
+    for i, (u, sign) in enumerate(blocks):
+        W, b, c = (a[i * n:(i + 1) * n] for a in (t.W, t.b, t.c))
+        norms = np.linalg.norm(W, axis=1)
+        np.testing.assert_allclose(W / norms[:, None], np.tile(u, (n, 1)), atol=1e-14)
+        np.testing.assert_allclose(-b / norms, v, atol=1e-14)  # relu(<w, x> + b) has its kink at <u, x> = -b / |w|
+        np.testing.assert_allclose(c, sign * (1 + np.abs(v)) / n, rtol=1e-14)
+
+
+def test_orthogonality_and_unit_norm_are_checked_up_to_rounding_only():
+    r"""`planted_ball` refuses a frame whose $Q^\top Q$ misses $I$ by $2 \cdot 10^{-9}$ on the diagonal or $10^{-9}$ off it and accepts a miss of $4 \cdot 10^{-11}$; `taylor_ridge_target` refuses a direction of norm $1 + 10^{-9}$ and accepts $1 + 2 \cdot 10^{-13}$."""
+    shear = np.eye(3)
+    shear[0, 1] = 1e-9
+    for bad in ((1 + 1e-9) * np.eye(3), shear):
+        with pytest.raises(ValueError, match=r"^frame must be an orthogonal square matrix$"):
+            ap.planted_ball(5, bad, 1, seed=0)
+    assert ap.planted_ball(5, (1 + 2e-11) * np.eye(3), 1, seed=0).shape == (5, 3)
+    h, dh, d2h = np.cos, (lambda t: -np.sin(t)), (lambda t: -np.cos(t))  # noqa: E731
+    with pytest.raises(ValueError, match=r"^directions must have rows of unit Euclidean norm$"):
+        ap.taylor_ridge_target(np.array([[1 + 1e-9, 0.0]]), h, dh, d2h, n_atoms=4)
+    assert ap.taylor_ridge_target(np.array([[1 + 2e-13, 0.0]]), h, dh, d2h, n_atoms=4).c.size == 6

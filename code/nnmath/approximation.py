@@ -769,12 +769,13 @@ def taylor_ridge_target(directions, h: Callable, dh: Callable, d2h: Callable, *,
     Parameters
     ----------
     directions : array of shape (J, d)
-        The unit vectors :math:`u_j` (rows).
+        The unit vectors :math:`u_j` (rows), with :math:`\lvert \lVert u_j \rVert - 1 \rvert \le 10^{-12}`
+        (an absolute tolerance for rounding only); anything else is a ValueError.
     h, dh, d2h : callables
         :math:`h`, :math:`h'` and :math:`h''`, vectorized.
     """
     U = check_array("directions", directions, ndim=2)
-    if not np.allclose(np.linalg.norm(U, axis=1), 1.0, atol=1e-12):
+    if not np.allclose(np.linalg.norm(U, axis=1), 1.0, rtol=0.0, atol=1e-12):
         raise ValueError("directions must have rows of unit Euclidean norm")
     check_callable("h", h)
     check_callable("dh", dh)
@@ -798,8 +799,9 @@ def planted_ball(n: int, frame, k: int, *, radius: float = 0.8, seed) -> np.ndar
     r"""Sample ``n`` points of the unit ball of :math:`\mathbb{R}^d` with :math:`O(1)` spread along ``k`` planted directions.
 
     With :math:`Q` = ``frame`` (an orthogonal :math:`d \times d` matrix whose first ``k`` columns are the
-    planted directions), return :math:`x = Q(s, \xi)` with :math:`s` uniform on the ball of radius
-    :math:`r` = ``radius`` in :math:`\mathbb{R}^k` and :math:`\xi` uniform on the ball of radius
+    planted directions; every entry of :math:`Q^\top Q - I` must be at most :math:`10^{-10}` in absolute
+    value, a tolerance for rounding only, else ValueError), return :math:`x = Q(s, \xi)` with :math:`s`
+    uniform on the ball of radius :math:`r` = ``radius`` in :math:`\mathbb{R}^k` and :math:`\xi` uniform on the ball of radius
     :math:`\sqrt{1 - r^2}` in :math:`\mathbb{R}^{d-k}`, independent; so :math:`\lVert x \rVert \le 1`, and a
     function of :math:`(\langle q_1, x\rangle, \dots, \langle q_k, x\rangle) = s` has the same law in every
     dimension :math:`d`.
@@ -807,7 +809,7 @@ def planted_ball(n: int, frame, k: int, *, radius: float = 0.8, seed) -> np.ndar
     n = check_int("n", n, minimum=1)
     Q = check_array("frame", frame, ndim=2)
     d = Q.shape[0]
-    if Q.shape != (d, d) or not np.allclose(Q.T @ Q, np.eye(d), atol=1e-10):
+    if Q.shape != (d, d) or not np.allclose(Q.T @ Q, np.eye(d), rtol=0.0, atol=1e-10):
         raise ValueError("frame must be an orthogonal square matrix")
     k = check_int("k", k, minimum=1, maximum=d)
     radius = check_real("radius", radius, minimum=0.0, maximum=1.0)
@@ -836,6 +838,12 @@ def planted_saddle_target(frame, *, n_atoms: int = 256, spread: float = 0.5) -> 
     :math:`\lVert w \rVert + |b| = 1`; its path norm is :math:`4\,\mathbb{E}[1 + |V|] = 4 + 2\beta` up to the
     quadrature, whatever the dimension. Under :func:`planted_ball` the law of :math:`f(x)` does not depend
     on :math:`d` either, and :math:`f` has no linear part (it is even in :math:`s_1` and in :math:`s_2`).
+
+    Layout of the result: four blocks of ``n_atoms`` units, for :math:`u = q_1, -q_1, q_2, -q_2` in this
+    order; in each block unit :math:`i` is :math:`\pm\tfrac1n (1 + |v_i|)\operatorname{relu}\big((\langle u, x\rangle - v_i)/(1 + |v_i|)\big)`
+    (sign :math:`+` for :math:`q_1`, :math:`-` for :math:`q_2`) at the midpoint nodes
+    :math:`v_1 < \dots < v_n` of :math:`[-\beta, \beta]` in increasing order, so its kink is at
+    :math:`\langle u, x\rangle = v_i`.
     """
     Q = check_array("frame", frame, ndim=2)
     if Q.shape[0] < 2 or Q.shape[1] < 2:
