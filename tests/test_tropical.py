@@ -1267,3 +1267,191 @@ def test_signals_may_hold_the_tropical_zero_but_not_nan_plus_infinity_or_matrice
             tp.maxplus_convolve(bad, np.zeros(2))
     with pytest.raises(ValueError, match=r"^g must be non-empty$"):
         tp.erosion(np.zeros(3), [])
+
+
+# --------------------------------------------------------------------------- degenerate inputs of the exact counters
+
+
+def _one_neuron(v, c):
+    """The network relu(<v, x> + c) on R^2 (one hidden neuron, its line <v, x> + c = 0)."""
+    return [np.array([v], dtype=float), np.ones((1, 1))], [np.array([c], dtype=float), np.zeros(1)]
+
+
+@pytest.mark.parametrize("min_area,kept", [(0.0, 2), (0.2, 2), (0.25, 1), (0.3, 1), (0.7, 1), (0.75, 0)])
+def test_min_area_discards_pieces_up_to_the_fraction_of_the_box(min_area, kept):
+    """The line x = 1/2 cuts [-1, 1]^2 into pieces of areas 1 and 3 (1/4 and 3/4 of the box); a piece is dropped iff its share is at most min_area."""
+    R = tp.regions_in_box(*_one_neuron((1.0, 0.0), -0.5), min_area=min_area)
+    assert R.n_regions == kept == len(R.polygons) == len(R.patterns)
+    areas = sorted(ConvexHull(P).volume for P in R.polygons)
+    assert areas == [a for a in (1.0, 3.0) if a > 4.0 * min_area]
+    for P, pat in zip(R.polygons, R.patterns):  # the active piece is the right one, x >= 1/2
+        assert bool(pat[0]) == (P[:, 0].min() == 0.5)
+
+
+@pytest.mark.parametrize("corner", [(1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)])
+def test_min_area_on_triangles_cut_at_each_corner(corner):
+    """A line cutting the corner triangle of legs 1 and 1/2 off [-1, 1]^2 (area 1/4, 1/16 of the box): kept for min_area < 1/16, dropped for min_area = 1/16."""
+    sx, sy = corner
+    # the line through (sx - sx, sy) ... : the points (sx - sx * 1, sy) and (sx, sy - sy / 2) on the edges at the corner
+    v = np.array([sx / 1.0, sy / 0.5])  # <v, x - corner> = -1 on the line, i.e. |x - corner| along the edges is (1, 1/2)
+    c = -v @ np.array(corner) + 1.0
+    for min_area, want in [(0.0, 2), (1 / 16 - 1e-9, 2), (1 / 16, 1)]:
+        R = tp.regions_in_box(*_one_neuron(v, c), min_area=min_area)
+        assert R.n_regions == want
+        areas = sorted(ConvexHull(P).volume for P in R.polygons)
+        np.testing.assert_allclose(areas, [0.25, 3.75][2 - want:], rtol=1e-14)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_line_within_rounding_of_a_corner_cuts_no_sliver(sign):
+    """A line passing 3e-12 (below the tolerance 1e-12 (|v|_1 max|x| + |c|) = 4e-12, above 1e-12 |v|_1 max|x|) past the corner (1, 1) leaves one region; at 1e-9 it cuts off a triangle."""
+    for eps, want in [(3e-12, 1), (1e-9, 2)]:
+        c = -(2.0 - eps)  # z = x + y - 2 + eps: z = eps at the corner (1, 1), z <= -4 + eps at (-1, -1)
+        R = tp.regions_in_box(*_one_neuron((sign, sign), sign * c))
+        assert R.n_regions == want
+        if want == 1:  # the neuron's sign off the tolerance band: positive iff sign = -1
+            assert R.patterns.tolist() == [[sign < 0]]
+        else:
+            small = min(range(2), key=lambda k: ConvexHull(R.polygons[k]).volume)
+            assert ConvexHull(R.polygons[small]).volume == pytest.approx(eps ** 2 / 2, rel=1e-6)
+            assert bool(R.patterns[small, 0]) == (sign > 0)
+
+
+def test_a_line_at_the_tolerance_from_an_edge_is_on_the_zero_side():
+    """With z = x on [-1e-12, 1] x [-1, 1] (tolerance exactly 1e-12) the edge values -1e-12 and, mirrored, +1e-12 count as zero: one region, active only if z > tol somewhere."""
+    R = tp.regions_in_box(*_one_neuron((1.0, 0.0), 0.0), (-1e-12, 1.0), (-1.0, 1.0))
+    assert R.n_regions == 1 and R.patterns.tolist() == [[True]]
+    R = tp.regions_in_box(*_one_neuron((1.0, 0.0), 0.0), (-1.0, 1e-12), (-1.0, 1.0))
+    assert R.n_regions == 1 and R.patterns.tolist() == [[False]]  # z <= tol on the box: inactive, as z = 0 is
+    # just beyond the tolerance the strip is its own region
+    R = tp.regions_in_box(*_one_neuron((1.0, 0.0), 0.0), (-1.0, 3e-12), (-1.0, 1.0))
+    assert R.n_regions == 2 and sorted(R.patterns[:, 0].tolist()) == [False, True]
+
+
+def test_tiny_networks_have_the_regions_of_their_rescaling():
+    """relu(s z) = s relu(z): scaling the first layer and all biases by s = 1e-20 keeps every line, so the same polygons (no absolute tolerance)."""
+    W, b = tp.random_relu_network(2, 4, 1, bias_std=0.5, seed=9)
+    base = tp.regions_in_box(W, b, (-2.0, 2.0), (-2.0, 2.0))
+    s = 1e-20
+    tiny = tp.regions_in_box([W[0] * s, W[1]], [b[0] * s, b[1] * s], (-2.0, 2.0), (-2.0, 2.0))
+    assert tiny.n_regions == base.n_regions >= 8
+    np.testing.assert_array_equal(np.sort(tiny.patterns, axis=0), np.sort(base.patterns, axis=0))
+
+
+def test_affine_networks_have_one_boolean_region():
+    """A network without hidden layers is affine: one activation region (the whole box), with an empty boolean pattern like activation_pattern's."""
+    W, b = [np.array([[1.0, 2.0]])], [np.array([0.5])]
+    S = tp.activation_pattern(W, b, np.zeros((4, 2)))
+    assert S.shape == (4, 0) and S.dtype == np.bool_
+    R = tp.regions_in_box(W, b, (-1.0, 2.0), (0.0, 1.0))
+    assert R.n_regions == 1 and R.patterns.shape == (1, 0) and R.patterns.dtype == np.bool_
+    assert ConvexHull(R.polygons[0]).volume == 3.0
+
+
+def test_hyperplane_bound_rejects_a_negative_number_of_hyperplanes():
+    """The number n of hyperplanes is a count: n = -1 is rejected by name, also for d = 0."""
+    for d in (0, 2):
+        with pytest.raises(ValueError, match=r"^n must be an integer >= 0, got -1$"):
+            tp.hyperplane_bound(-1, d)
+
+
+@pytest.mark.parametrize("coefs", [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 1.0, 1.0]])
+def test_the_middle_of_three_collinear_lifted_points_is_dropped(coefs):
+    r"""max(c_0, c_1 + x, c_2 + 2x) with c_1 = (c_0 + c_2)/2: the middle monomial is never the strict maximum, the two ends always are (any slope, in 1, 2 or 3 variables)."""
+    p = tp.TropicalPolynomial(coefs, [[0.0], [1.0], [2.0]])
+    assert _rows(p.simplify()) == {(0.0, coefs[0]), (2.0, coefs[2])}
+    # the same in two variables, the exponents on the line a = (t, 1 - t) off the origin
+    q = tp.TropicalPolynomial(coefs, [[0.0, 1.0], [1.0, 0.0], [2.0, -1.0]])
+    assert _rows(q.simplify()) == {(0.0, 1.0, coefs[0]), (2.0, -1.0, coefs[2])}
+    x = np.random.default_rng(3).normal(size=(200, 2)) * 5
+    np.testing.assert_allclose(q.simplify()(x), q(x), rtol=0, atol=1e-12)
+    # three variables: the lifted points (1, 2, 2, 0) + t (2, 1, 1, -1), t = 0, 1, 2
+    r = tp.TropicalPolynomial([coefs[0], coefs[1] - 1.0, coefs[2] - 2.0], [[1.0, 2.0, 2.0], [3.0, 3.0, 3.0], [5.0, 4.0, 4.0]])
+    assert _rows(r.simplify()) == {(1.0, 2.0, 2.0, coefs[0]), (5.0, 4.0, 4.0, coefs[2] - 2.0)}
+
+
+def test_coplanar_lifted_points_keep_the_corners_of_the_newton_polygon():
+    r"""If $c_i = \langle a_i, u\rangle$ then $p(x) = \max_i \langle a_i, x + u\rangle$: exactly the vertices of the exponents' hull attain it alone."""
+    grid = np.array([[i, j] for i in range(3) for j in range(3)], dtype=float)  # a 3 x 3 grid: 4 corners
+    for u in (np.array([0.5, -2.0]), np.array([0.0, 0.0])):
+        p = tp.TropicalPolynomial(1.0 + grid @ u, grid)
+        q = p.simplify()
+        assert {tuple(a) for a in q.exponents} == {(0.0, 0.0), (0.0, 2.0), (2.0, 0.0), (2.0, 2.0)}
+        assert np.all(_attains_maximum_alone(q.exponents, q.coefficients))
+        x = np.random.default_rng(4).normal(size=(300, 2)) * 3
+        np.testing.assert_allclose(q(x), p(x), rtol=0, atol=1e-12)
+
+
+def test_exponents_closer_than_the_rank_tolerance_keep_the_function():
+    """Exponents 0, 1e-20, 2e-20, 3e-20 (a spread below the rank tolerance): simplify keeps max(0, 3e-20 x), which is 3e10 at x = 1e30."""
+    p = tp.TropicalPolynomial(np.zeros(4), np.array([[0.0], [1e-20], [2e-20], [3e-20]]))
+    q = p.simplify()
+    x = np.array([[-1e30], [1e30], [0.0]])
+    np.testing.assert_allclose(q(x), [0.0, 3e10, 0.0], rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("box,line,share", [(((2.0, 6.0), (1.0, 2.0)), ((1.0, 0.0), -5.0), 0.25),
+                                            (((2.0, 6.0), (1.0, 2.0)), ((-1.0, 0.0), 5.0), 0.75),
+                                            (((-7.0, -3.0), (4.0, 12.0)), ((0.0, -1.0), 6.0), 0.25),
+                                            (((1.0, 5.0), (-4.0, -2.0)), ((1.0, 1.0), -2.0), 0.0625)])
+def test_min_area_is_a_share_of_the_box_anywhere(box, line, share):
+    """On boxes with unequal sides away from the origin a piece whose area is exactly min_area times the box's is dropped, a slightly larger one kept."""
+    net = _one_neuron(*line)  # the active side of the line has the given share of the box (a rectangle or a corner triangle)
+    for min_area, survives in [(share, False), (share * (1 - 1e-9), True), (0.0, True)]:
+        R = tp.regions_in_box(*net, *box, min_area=min_area)
+        active = [P for P, pat in zip(R.polygons, R.patterns) if pat[0]]
+        assert len(active) == int(survives)
+        if survives:
+            box_area = (box[0][1] - box[0][0]) * (box[1][1] - box[1][0])
+            assert ConvexHull(active[0]).volume == pytest.approx(share * box_area, rel=1e-14)
+
+
+@pytest.mark.parametrize("r", [1e-170, 1e-100, 1e100, 1e160, 1e300])
+def test_regions_in_huge_and_tiny_boxes(r):
+    """Scaling the box by r and the first weights by 1/r gives the same regions, for boxes whose areas underflow or overflow (r^2 < 1e-308 or > 1e308)."""
+    W, b = tp.random_relu_network(2, 4, 2, bias_std=0.5, seed=6)
+    base = tp.regions_in_box(W, b, (-2.0, 2.0), (-2.0, 2.0))
+    R = tp.regions_in_box([W[0] / r, W[1], W[2]], b, (-2.0 * r, 2.0 * r), (-2.0 * r, 2.0 * r))
+    assert R.n_regions == base.n_regions >= 6
+    np.testing.assert_array_equal(np.sort(R.patterns, axis=0), np.sort(base.patterns, axis=0))
+    np.testing.assert_allclose(sorted(_shoelace(P / r) for P in R.polygons), sorted(_shoelace(P) for P in base.polygons),
+                               rtol=1e-9, atol=0)
+
+
+def _shoelace(P: np.ndarray) -> float:
+    Q = np.roll(P, -1, axis=0)
+    return 0.5 * float(np.sum(P[:, 0] * Q[:, 1] - P[:, 1] * Q[:, 0]))
+
+
+def test_tiny_pre_activations_still_change_sign_on_a_line():
+    """relu(s z) = s relu(z): with s = 1e-200 (where z(t) z(t') underflows to 0) a segment has the breakpoints of s = 1."""
+    W, b = tp.random_relu_network(1, 5, 2, bias_std=0.5, seed=4)
+    base = tp.regions_on_line(W, b, [-3.0], [3.0])
+    for s in (1e-200, 1e200):
+        Ws, bs = [W[0] * s, W[1], W[2]], [b[0] * s, b[1] * s, b[2] * s]
+        R = tp.regions_on_line(Ws, bs, [-3.0], [3.0])
+        assert R.n_regions == base.n_regions >= 3
+        np.testing.assert_allclose(R.t, base.t, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(R.values, s * base.values, rtol=1e-9, atol=0)
+
+
+def test_grid_of_an_affine_network_has_one_region():
+    """A network without hidden neurons has one activation pattern (the empty one) at every grid point; one neuron whose line crosses the window has two."""
+    g = tp.regions_on_grid([np.array([[1.0, -1.0]])], [np.array([0.5])], resolution=5)
+    assert g.n_regions == 1 and g.labels.shape == (5, 5) and np.all(g.labels == 0)
+    assert np.issubdtype(g.labels.dtype, np.integer)  # labels number the patterns
+    g1 = tp.regions_on_grid(*_one_neuron((1.0, -1.0), 0.25), resolution=5)  # one neuron: its line y = x + 1/4
+    assert g1.n_regions == 2 and np.issubdtype(g1.labels.dtype, np.integer)
+
+
+def test_rank_tolerance_boundary():
+    """The numerical rank counts singular values above 1e-10 * max(1, largest): relative above 1, absolute below, the tie excluded."""
+    for sing, rank in [([1.0, 1e-10], 1), ([1.0, 1.5e-10], 2), ([0.5, 0.9e-10], 1), ([0.5, 1.1e-10], 2),
+                       ([3.0, 2e-10], 1), ([3.0, 3.1e-10], 2), ([3.0, 3e-10], 1), ([0.0, 0.0], 0), ([2.0, 1.0, 0.0], 2)]:
+        assert tp._numerical_rank(np.array(sing)) == rank
+
+
+def test_upper_facet_tolerance_boundary():
+    """A facet is upper iff the last coordinate of its outer unit normal exceeds 1e-12: vertical facets (0 up to rounding) and the tie are not."""
+    eq = np.array([[0.0, 1.0, 0.0], [0.0, 1e-12, 0.0], [0.0, 1.5e-12, 0.0], [0.0, -1e-12, 0.0], [1.0, 0.5, -2.0]])
+    np.testing.assert_array_equal(tp._upper_facets(eq), [True, False, True, False, True])

@@ -137,6 +137,11 @@ class TropicalPolynomial:
         normal has a positive last coordinate), and those facets are what Qhull lists.
         When the lifted points are flat (they span a lower-dimensional affine subspace)
         all vertices of their hull in that subspace are kept: exact, but not minimal.
+        Rounding tolerances: the points count as flat in a direction in which their spread
+        (a singular value of the centred points) is at most ``1e-10 * max(1, largest spread)``
+        (:func:`_numerical_rank`), and a facet counts as upper only if the last coordinate
+        of its outer unit normal exceeds ``1e-12`` (:func:`_upper_facets`; vertical facets
+        are not upper).
         """
         exps, inverse = np.unique(self.exponents, axis=0, return_inverse=True)
         coefs = np.full(exps.shape[0], -np.inf)
@@ -148,6 +153,23 @@ class TropicalPolynomial:
 
     def __repr__(self) -> str:
         return f"TropicalPolynomial(n_monomials={self.n_monomials}, dim={self.dim})"
+
+
+def _numerical_rank(sing: np.ndarray) -> int:
+    """The number of singular values (sorted decreasingly, at least one) above ``1e-10 * max(1, sing[0])``.
+
+    The tolerance is relative to the largest singular value, and absolute (1e-10) when that is below 1.
+    """
+    return int(np.sum(sing > 1e-10 * max(1.0, sing[0])))
+
+
+def _upper_facets(equations: np.ndarray) -> np.ndarray:
+    """Which facets of a Qhull hull (rows ``(normal, offset)``, unit outer normals) are upper.
+
+    Upper: the normal's last coordinate (the coefficient axis) exceeds ``1e-12``; a vertical
+    facet, whose last coordinate is 0 up to rounding, is not upper.
+    """
+    return equations[:, -2] > 1e-12
 
 
 def _upper_hull_vertices(exps: np.ndarray, coefs: np.ndarray) -> np.ndarray:
@@ -163,12 +185,11 @@ def _upper_hull_vertices(exps: np.ndarray, coefs: np.ndarray) -> np.ndarray:
     points = np.column_stack([exps, coefs])
     centred = points - points.mean(axis=0)
     _, sing, Vt = np.linalg.svd(centred, full_matrices=False)
-    rank = int(np.sum(sing > 1e-10 * max(1.0, sing[0])))
+    rank = _numerical_rank(sing)
     try:
         if rank == points.shape[1]:
             hull = ConvexHull(points)
-            upper = hull.equations[:, -2] > 1e-12  # outward normal has a positive c-component
-            return np.unique(hull.simplices[upper].ravel())
+            return np.unique(hull.simplices[_upper_facets(hull.equations)].ravel())
         coords = centred @ Vt[:rank].T
         if rank == 1:
             return np.unique([np.argmin(coords[:, 0]), np.argmax(coords[:, 0])])
@@ -435,7 +456,8 @@ def regions_on_line(weights, biases, start, end, rtol: float = 1e-9) -> LineRegi
     h = np.vstack([start, end])
     for W, b in zip(weights[:-1], biases[:-1]):
         z = h @ W.T + b
-        i, j = np.nonzero(z[:-1] * z[1:] < 0)  # neuron j changes sign inside interval i
+        # neuron j changes sign inside interval i (signs, not z[:-1] * z[1:], which underflows for tiny z)
+        i, j = np.nonzero(np.sign(z[:-1]) * np.sign(z[1:]) == -1)
         s = z[i, j] / (z[i, j] - z[i + 1, j])
         t_new = t[i] + s * (t[i + 1] - t[i])
         z_new = z[i] + s[:, None] * (z[i + 1] - z[i])
@@ -483,6 +505,8 @@ def regions_on_grid(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), resolut
     y = np.linspace(y0, y1, resolution)
     XX, YY = np.meshgrid(x, y)
     S = activation_pattern(weights, biases, np.column_stack([XX.ravel(), YY.ravel()]))
+    if S.shape[1] == 0:  # no hidden neurons: an affine map, one region
+        return GridRegions(x, y, np.zeros((resolution, resolution), dtype=int), 1)
     packed = np.ascontiguousarray(np.packbits(S, axis=1))
     keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()  # one byte string a pattern
     _, labels = np.unique(keys, return_inverse=True)
@@ -503,10 +527,27 @@ class PlaneRegions(NamedTuple):
     n_regions: int
 
 
-def _polygon_area(P: np.ndarray) -> float:
-    """The signed area of a polygon (shoelace formula); positive for counter-clockwise vertices."""
-    x, y = P[:, 0], P[:, 1]
-    return 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0])
+def _polygon_area(P: np.ndarray, unit: np.ndarray) -> float:
+    """The signed area of a polygon in units of the area of a ``unit[0]`` by ``unit[1]`` rectangle.
+
+    Shoelace formula, positive for counter-clockwise vertices, with the coordinates taken
+    relative to the first vertex and divided by ``unit``: no cancellation for a small polygon
+    far from the origin, no overflow or underflow for a huge or tiny box.
+    """
+    x = (P[1:, 0] - P[0, 0]) / unit[0]
+    y = (P[1:, 1] - P[0, 1]) / unit[1]
+    return 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:])
+
+
+def _crosses(z: np.ndarray, tol: float) -> bool:
+    """Whether the line where an affine function vanishes cuts a convex polygon in two.
+
+    ``z`` holds the function's values at the polygon's vertices. Values with ``|z| <= tol``
+    count as zero (rounding), so the line cuts the polygon exactly when some value is below
+    ``-tol`` and some above ``tol``; a line through a vertex, along an edge, or within the
+    tolerance does not.
+    """
+    return bool(z.min() < -tol and z.max() > tol)
 
 
 def _clip(P: np.ndarray, z: np.ndarray, keep_positive: bool) -> np.ndarray:
@@ -545,10 +586,15 @@ def regions_in_box(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), min_area
     xlim, ylim : pairs of floats
         The box :math:`[x_0, x_1] \times [y_0, y_1]`.
     min_area : float
-        Pieces with area at most ``min_area`` times the area of the box are discarded
-        (default 0: only degenerate pieces). A line is taken to cross a polygon only if
-        the pre-activation exceeds a relative rounding tolerance (1e-12) on both sides, so a
-        line through a vertex, or exactly along an edge, creates no sliver.
+        A piece cut off by a line is discarded if its area is at most ``min_area`` times the
+        area of the box (default 0: only degenerate pieces; with ``min_area >= 1/2`` every
+        piece cut off may go, leaving no region). A line :math:`z = \langle v, x\rangle + c = 0`
+        is taken to cross a polygon only if :math:`z` exceeds the rounding tolerance
+        ``1e-12 * (|v|_1 s + |c|)`` in absolute value on both sides, where :math:`s` is the
+        largest absolute coordinate of the box (so :math:`|z| \le |v|_1 s + |c|` on it), and a
+        neuron is active on a piece only if :math:`z` exceeds the tolerance there: a line
+        through a vertex, along an edge or within the tolerance creates no sliver
+        (:func:`_crosses`).
 
     Returns
     -------
@@ -560,40 +606,35 @@ def regions_in_box(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), min_area
     (x0, x1), (y0, y1) = check_interval("xlim", xlim), check_interval("ylim", ylim)
     min_area = check_real("min_area", min_area, minimum=0.0)
     box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    tiny = min_area * _polygon_area(box)
+    sides = np.array([x1 - x0, y1 - y0])  # areas are measured in units of the box's area
     scale = max(abs(x0), abs(x1), abs(y0), abs(y1))
+    n_hidden = sum(W.shape[0] for W in weights[:-1])
     # a piece: (polygon, M, m, bits) with the current hidden vector h = M x + m on the polygon
     pieces = [(box, np.eye(2), np.zeros(2), [])]
     for W, b in zip(weights[:-1], biases[:-1]):
         new_pieces = []
         for P, M, m, bits in pieces:
             V, c = W @ M, W @ m + b  # z(x) = V x + c on P
-            Z = P @ V.T + c  # values at the vertices, shape (vertices, neurons)
-            tol = 1e-12 * (np.abs(V).sum(axis=1) * scale + np.abs(c) + 1e-300)
-            sign = Z.max(axis=0) > tol  # the sign of each neuron on P, if its line misses P
-            crossing = np.flatnonzero((Z.min(axis=0) < -tol) & (Z.max(axis=0) > tol))
-            parts = [(P, Z, sign)]
-            for j in crossing:  # cut every current part along the line z_j = 0
+            tol = 1e-12 * (np.abs(V).sum(axis=1) * scale + np.abs(c))  # |z| <= tol counts as 0
+            parts = [(P, P @ V.T + c)]  # the polygons and the values of z at their vertices
+            for j in range(len(c)):  # cut every current part along the line z_j = 0
                 next_parts = []
-                for Q, ZQ, sg in parts:
-                    zj = ZQ[:, j]
-                    if np.all(zj >= -tol[j]) or np.all(zj <= tol[j]):  # the line misses this part
-                        next_parts.append((Q, ZQ, sg))
+                for Q, ZQ in parts:
+                    if not _crosses(ZQ[:, j], tol[j]):
+                        next_parts.append((Q, ZQ))
                         continue
-                    for positive in (True, False):
-                        Qs = _clip(Q, zj, positive)
-                        if len(Qs) >= 3 and abs(_polygon_area(Qs)) > tiny:
-                            sg_new = sg.copy()
-                            sg_new[j] = positive
-                            next_parts.append((Qs, Qs @ V.T + c, sg_new))
+                    for positive in (True, False):  # each side has a vertex beyond tol: 3+ vertices
+                        Qs = _clip(Q, ZQ[:, j], positive)
+                        if _polygon_area(Qs, sides) > min_area:
+                            next_parts.append((Qs, Qs @ V.T + c))
                 parts = next_parts
-            for Q, ZQ, sg in parts:
-                sg = ZQ.max(axis=0) > tol  # the sign of every neuron on the final part
-                D = sg.astype(float)
-                new_pieces.append((Q, D[:, None] * V, D * c, bits + sg.tolist()))
+            for Q, ZQ in parts:
+                active = ZQ.max(axis=0) > tol  # the sign of every neuron on the final part
+                D = active.astype(float)
+                new_pieces.append((Q, D[:, None] * V, D * c, bits + active.tolist()))
         pieces = new_pieces
     polygons = [P for P, _, _, _ in pieces]
-    patterns = np.array([bits for _, _, _, bits in pieces], dtype=bool).reshape(len(pieces), -1)
+    patterns = np.array([bits for _, _, _, bits in pieces], dtype=bool).reshape(len(pieces), n_hidden)
     return PlaneRegions(polygons, patterns, len(pieces))
 
 
