@@ -139,8 +139,8 @@ class TropicalPolynomial:
         all vertices of their hull in that subspace are kept: exact, but not minimal.
         Rounding tolerances: the points count as flat in a direction in which their spread
         (a singular value of the centred points) is at most ``1e-10 * max(1, largest spread)``
-        (:func:`_numerical_rank`), and a facet counts as upper only if the last coordinate
-        of its outer unit normal exceeds ``1e-12`` (:func:`_upper_facets`; vertical facets
+        (``_numerical_rank``), and a facet counts as upper only if the last coordinate
+        of its outer unit normal exceeds ``1e-12`` (``_upper_facets``; vertical facets
         are not upper).
         """
         exps, inverse = np.unique(self.exponents, axis=0, return_inverse=True)
@@ -594,7 +594,7 @@ def regions_in_box(weights, biases, xlim=(-1.0, 1.0), ylim=(-1.0, 1.0), min_area
         largest absolute coordinate of the box (so :math:`|z| \le |v|_1 s + |c|` on it), and a
         neuron is active on a piece only if :math:`z` exceeds the tolerance there: a line
         through a vertex, along an edge or within the tolerance creates no sliver
-        (:func:`_crosses`).
+        (``_crosses``).
 
     Returns
     -------
