@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import integrate
+from scipy import integrate, optimize, special
 
 from nnmath import initialization as init
 
@@ -1235,3 +1235,129 @@ def test_map_messages_name_the_argument_and_its_range():
         init.correlation_map(1.5, 1.0, 1.0, 0.0, "tanh")
     with pytest.raises(ValueError, match=r"^q must be >= 0\.0, got -1\.0$"):
         init.length_map_slope(-1.0, 1.0, 0.0, "tanh")
+
+
+def test_argument_checks_that_no_callee_repeats():
+    """For ReLU, critical_sigma_w2 and length_map_slope answer without calling a routine that checks sigma_b2 or q, so their own checks must reject sigma_b2 < 0 and q < 0."""
+    with pytest.raises(ValueError, match=r"^sigma_b2 must be >= 0\.0, got -0\.1$"):
+        init.critical_sigma_w2(-0.1, "relu")
+    with pytest.raises(ValueError, match=r"^q must be >= 0\.0, got -1\.0$"):
+        init.length_map_slope(-1.0, 1.0, 0.0, "relu")
+
+
+def test_relu_fixed_point_is_the_closed_form_for_any_bias():
+    r"""For ReLU, $q^* = \sigma_b^2/(1 - \sigma_w^2/2)$ exactly, also when it is far above the $10^{12}$ cut-off of the numerical search (here $q^* = 2 \cdot 10^{13}$)."""
+    assert init.fixed_point_q(1.0, 1e13, "relu") == 2e13
+    assert init.fixed_point_q(1.5, 3e12, "relu", q0=0.5) == 1.2e13
+    for s2, b2 in [(1.2, 0.3), (0.5, 0.6), (1.9, 1e-3)]:
+        assert init.fixed_point_q(s2, b2, "relu") == b2 / (1 - s2 / 2)
+
+
+def test_gauss_mean_default_variance_is_one():
+    """gauss_mean(f) is E f(z) for a standard normal z (q defaults to 1): E z^2 = 1, E z^4 = 3, E cos z = exp(-1/2)."""
+    assert init.gauss_mean(lambda u: u * u) == pytest.approx(1.0, rel=1e-13)
+    assert init.gauss_mean(lambda u: u**4) == pytest.approx(3.0, rel=1e-13)
+    assert init.gauss_mean(np.cos) == pytest.approx(np.exp(-0.5), rel=1e-13)
+
+
+# erf activation: E[erf(u1) erf(u2)] = (2/pi) arcsin(2 c q / (1 + 2 q)) for a centred Gaussian pair of variance q
+# and correlation c (the arcsine kernel), and E[erf'(u1) erf'(u2)] = (4/pi) / sqrt((1 + 2q)^2 - 4 q^2 c^2).
+_ERF = (special.erf, lambda u: 2 / np.sqrt(np.pi) * np.exp(-u * u))
+
+
+def _erf_q_star(sigma_w2, sigma_b2):
+    """Fixed point of the erf length map V(q) = sigma_w^2 (2/pi) arcsin(2q/(1+2q)) + sigma_b^2 (bisection-safe Brent)."""
+    def g(q):
+        return sigma_w2 * 2 / np.pi * np.arcsin(2 * q / (1 + 2 * q)) + sigma_b2 - q
+    return optimize.brentq(g, 1e-12, 1e8, xtol=1e-300, rtol=1e-15)
+
+
+def _erf_xi_c(sigma_w2, sigma_b2):
+    """Correlation depth scale of erf from the arcsine kernel: c* solves C(c) = c, chi_c = sigma_w^2 (4/pi)/sqrt((1+2q)^2 - 4q^2c*^2)."""
+    q = _erf_q_star(sigma_w2, sigma_b2)
+
+    def gap(c):
+        return (sigma_w2 * 2 / np.pi * np.arcsin(2 * c * q / (1 + 2 * q)) + sigma_b2) / q - c
+    c_star = 0.0 if gap(0.0) <= 0.0 else optimize.brentq(gap, 0.0, 1 - 1e-9, xtol=1e-300, rtol=1e-15)
+    chi_c = sigma_w2 * 4 / np.pi / np.sqrt((1 + 2 * q) ** 2 - 4 * q * q * c_star**2)
+    return -1 / np.log(chi_c)
+
+
+@pytest.mark.parametrize("q_c", [0.03, 0.045, 0.1, 0.2])
+def test_erf_critical_line_closed_form(q_c):
+    r"""For erf, $\chi_1 = 4\sigma_w^2/(\pi\sqrt{1+4q^*})$, so the critical point with fixed point $q_c$ is $\sigma_w^2 = \tfrac{\pi}{4}\sqrt{1+4q_c}$, $\sigma_b^2 = q_c - \tfrac12\sqrt{1+4q_c}\arcsin\frac{2q_c}{1+2q_c}$; critical_sigma_w2 finds it to 5e-14 relative."""
+    r = np.sqrt(1 + 4 * q_c)
+    sigma_b2 = q_c - r / 2 * np.arcsin(2 * q_c / (1 + 2 * q_c))
+    assert abs(init.critical_sigma_w2(sigma_b2, _ERF) / (np.pi / 4 * r) - 1) < 5e-14
+
+
+def test_critical_point_of_a_scaled_activation():
+    r"""Without bias the fixed point is $q^* = 0$ on the ordered side and $\chi_1 = \sigma_w^2\phi'(0)^2$, so for $\phi = \tanh/2$ the critical point is $\sigma_w^2 = 4$ (flat on the chaotic side: located to 1e-7)."""
+    half = (lambda u: 0.5 * np.tanh(u), lambda u: 0.5 * np.cosh(u) ** -2)
+    assert init.critical_sigma_w2(0.0, half) == pytest.approx(4.0, rel=1e-7)
+    assert init.critical_sigma_w2(0.0, _ERF) == pytest.approx(np.pi / 4, rel=1e-7)
+
+
+@pytest.mark.parametrize("sigma_w2, sigma_b2", [(3.0, 0.2), (2.0, 0.2), (3.0, 0.05), (2.0, 0.05)])
+def test_erf_chaotic_depth_scale_closed_form(sigma_w2, sigma_b2):
+    r"""In the chaotic phase of erf, $\xi_c = -1/\log\chi_c$ at the stable correlation $c^* < 1$ matches the arcsine-kernel closed form to 5e-14 relative."""
+    assert init.chi1(sigma_w2, sigma_b2, _ERF) > 1
+    assert abs(init.depth_scale(sigma_w2, sigma_b2, _ERF) / _erf_xi_c(sigma_w2, sigma_b2) - 1) < 5e-14
+
+
+def test_depth_scale_has_no_special_case_at_chi1_two():
+    r"""At a chaotic point where the computed $\chi_1$ is exactly 2.0, $\xi_c$ is the finite arcsine-kernel value, like at its neighbours ($\xi_c$ is infinite only at $\chi_1 = 1$)."""
+    sigma_b2 = 0.05
+    s0 = optimize.brentq(lambda s: init.chi1(s, sigma_b2, _ERF) - 2.0, 1.5, 20.0, xtol=1e-15)
+    candidates = [s0 + k * np.spacing(s0) for k in range(-20, 21)]
+    exact = [s for s in candidates if init.chi1(s, sigma_b2, _ERF) == 2.0]
+    assert exact  # such points exist next to the root
+    for s in exact[:2] + [candidates[0], candidates[-1]]:
+        assert init.depth_scale(s, sigma_b2, _ERF) == pytest.approx(_erf_xi_c(s, sigma_b2), rel=1e-7)  # q* ~ 5: quadrature error ~ 1e-8
+
+
+def test_fixed_point_upward_search_grid():
+    """Upward, V is evaluated at q0 2^k and the search gives up (inf) only where V(q) > q still holds at the first grid point above 1e12: with the constant map V = sigma_b^2 a fixed point 7e11 is found from every start, 1.5e12 is found when 1e12 itself is a grid point but not when the first point above 1e12 is 1e12 + 1."""
+    zero = (_zero_phi, _zero_phi)
+    for q0 in (1.0, 1e12 / 4096, (1e12 + 1) / 4096, 3.0):
+        assert init.fixed_point_q(1.3, 7e11, zero, q0=q0) == pytest.approx(7e11, rel=1e-14)
+    assert init.fixed_point_q(1.3, 1.5e12, zero, q0=1e12 / 4096) == pytest.approx(1.5e12, rel=1e-14)
+    assert init.fixed_point_q(1.3, 1.5e12, zero, q0=(1e12 + 1) / 4096) == np.inf
+    assert init.fixed_point_q(1.3, 5e12, zero, q0=1.0) == np.inf  # 2^40 > 1e12 is reached first
+
+
+def test_fixed_point_stops_at_the_first_fixed_point_on_the_upward_grid():
+    """For phi(u) = u/sqrt(2) + u^2/sqrt(30) and (sigma_w^2, sigma_b^2) = (1, 0.6), V(q) - q = (q - 2)(q - 3)/10: from q0 = 1 the iterates increase to the stable fixed point 2, which is the grid point 2 q0 and is returned exactly (V exceeds q again above 3)."""
+    phi = (lambda u: u / np.sqrt(2) + u * u / np.sqrt(30), lambda u: 1 / np.sqrt(2) + 2 * u / np.sqrt(30))
+    assert init.length_map(2.0, 1.0, 0.6, phi) == 2.0  # the computed map has 2 as an exact fixed point
+    assert init.length_map(4.0, 1.0, 0.6, phi) > 4.0
+    assert init.fixed_point_q(1.0, 0.6, phi, q0=1.0) == 2.0
+    q = 1.0
+    for _ in range(2000):  # the iterates themselves
+        q = q / 2 + q * q / 10 + 0.6
+    assert q == pytest.approx(2.0, rel=1e-12)
+
+
+def test_fixed_point_on_the_downward_grid_is_returned_exactly():
+    """If the computed tanh length map has q = 1/4 as an exact fixed point (sigma_b^2 tuned by a few ulps), the downward search from q0 = 1 (grid 1/2, 1/4, 1/8) returns exactly 1/4, as does the upward search from q0 = 1/8."""
+    b0 = 0.25 - init.length_map(0.25, 1.0, 0.0, "tanh")
+    tuned = [b for b in (b0 + k * np.spacing(b0) for k in range(-40, 41)) if init.length_map(0.25, 1.0, b, "tanh") == 0.25]
+    assert tuned
+    assert init.fixed_point_q(1.0, tuned[0], "tanh", q0=1.0) == 0.25
+    assert init.fixed_point_q(1.0, tuned[0], "tanh", q0=0.125) == 0.25
+
+
+def test_fixed_point_downward_grid_floor_and_noise_threshold():
+    """Downward, V is evaluated at q0/2^k >= 1e-30 only, and an excess V(q) - q of exactly 1e-10 q counts as rounding noise: for the constant map V = b, from q0 = 1 (last grid point 2^-99 ~ 1.6e-30) b = 1.2e-30 gives 0.0 and b = 2e-30 is found; at a last grid point lo = 2^-132/1e-10 an excess of exactly 1e-10 lo gives 0.0, a larger one is found."""
+    zero = (_zero_phi, _zero_phi)
+    assert init.fixed_point_q(1.3, 1.2e-30, zero, q0=1.0) == 0.0
+    assert init.fixed_point_q(1.3, 2e-30, zero, q0=1.0) == pytest.approx(2e-30, rel=1e-12)
+    b = 0.25 * (1 + 5e-11)  # V(1/4) - 1/4 is below the threshold, so 1/4 does not close the bracket, 1/8 does
+    assert 0 < init.length_map(0.25, 1.3, b, zero) - 0.25 <= 1e-10 * 0.25
+    assert init.fixed_point_q(1.3, b, zero, q0=1.0) == pytest.approx(b, rel=1e-14)
+    lo = 2.0**-132 / 1e-10
+    assert 1e-10 * lo == 2.0**-132 and lo >= 1e-30 > lo / 2  # an exact threshold at the last grid point
+    q0 = lo * 2.0**100
+    assert init.length_map(lo, 1.3, lo + 2.0**-132, zero) - lo == 1e-10 * lo  # the tie
+    assert init.fixed_point_q(1.3, lo + 2.0**-132, zero, q0=q0) == 0.0
+    assert init.fixed_point_q(1.3, lo + 2.0**-131, zero, q0=q0) == pytest.approx(lo + 2.0**-131, rel=1e-12)
