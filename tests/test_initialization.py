@@ -1361,3 +1361,12 @@ def test_fixed_point_downward_grid_floor_and_noise_threshold():
     assert init.length_map(lo, 1.3, lo + 2.0**-132, zero) - lo == 1e-10 * lo  # the tie
     assert init.fixed_point_q(1.3, lo + 2.0**-132, zero, q0=q0) == 0.0
     assert init.fixed_point_q(1.3, lo + 2.0**-131, zero, q0=q0) == pytest.approx(lo + 2.0**-131, rel=1e-12)
+
+
+@pytest.mark.parametrize("sigma_b2, f", [(0.01, 1e-9), (0.01, 3e-9), (0.01, 1e-7), (0.05, 1e-9), (0.05, 3e-8),
+                                         (0.05, 1e-7)])
+def test_depth_scale_is_huge_and_positive_just_on_the_chaotic_side(sigma_b2, f):
+    r"""At $\sigma_w^2 = \sigma_{w,c}^2(1 + f)$, $f \le 10^{-7}$, the stable correlation $c^* < 1$ has slope $\chi_c < 1$, so $\xi_c = -1/\log\chi_c$ is positive, and above $10^6$ next to criticality (inf when $1 - \chi_c$ is lost in rounding), never negative."""
+    s = init.critical_sigma_w2(sigma_b2, "tanh") * (1 + f)
+    assert init.chi1(s, sigma_b2, "tanh") > 1
+    assert init.depth_scale(s, sigma_b2, "tanh") > 1e6

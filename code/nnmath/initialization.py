@@ -238,13 +238,24 @@ def gauss_mean(f: Callable[[np.ndarray], np.ndarray], q: float = 1.0) -> float:
     return float(np.dot(_WEIGHTS, f(np.sqrt(q) * _NODES)))
 
 
+# The rule folded onto the nodes z >= 0 (the nodes are symmetric and _NODES[N_NODES // 2] == 0):
+# sum_k w_k h(z_k) == sum_j v_j (h(z_j) + h(-z_j)) over z_j >= 0, with v = w for z_j > 0 and v = w/2 at 0.
+_HALF_NODES = _NODES[N_NODES // 2:]
+_HALF_WEIGHTS = np.concatenate(([_WEIGHTS[N_NODES // 2] / 2.0], _WEIGHTS[N_NODES // 2 + 1:]))
+
+
 def _gauss_pair_mean(f, g, q: float, c: float) -> float:
-    r""":math:`\mathbb{E}[f(u_1) g(u_2)]` for centred Gaussians of variance q and correlation c (tensor rule)."""
+    r""":math:`\mathbb{E}[f(u_1) g(u_2)]` for centred Gaussians of variance q and correlation c (tensor rule).
+
+    :math:`u_1 = \sqrt q z_1`, :math:`u_2 = \sqrt q (c z_1 \pm \sqrt{1 - c^2} z_2)`: the inner rule over
+    :math:`z_2` is folded (both signs at every node :math:`z_2 \ge 0`), as the law of :math:`z_2` is symmetric.
+    """
     z1 = _NODES[:, None]
-    z2 = _NODES[None, :]
-    u1 = np.sqrt(q) * z1
-    u2 = np.sqrt(q) * (c * z1 + np.sqrt(max(1.0 - c * c, 0.0)) * z2)
-    return float(_WEIGHTS @ (f(u1) * g(u2)) @ _WEIGHTS)
+    z2 = _HALF_NODES[None, :]
+    s = np.sqrt(max(1.0 - c * c, 0.0))
+    fu1 = f(np.sqrt(q) * z1)
+    inner = (fu1 * g(np.sqrt(q) * (c * z1 + s * z2)) + fu1 * g(np.sqrt(q) * (c * z1 - s * z2))) @ _HALF_WEIGHTS
+    return float(_WEIGHTS @ inner)
 
 
 # ----------------------------------------------------------------------------- mean-field maps
@@ -399,7 +410,10 @@ def depth_scale(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> f
     :math:`\chi_c = \sigma_w^2\,\mathbb{E}[\phi'(u_1)\phi'(u_2)]` at correlation :math:`c^*`
     (Schoenholz et al., 2017). :math:`c^*` is located by Brent's method with ``xtol=1e-14``, so the
     error of :math:`\xi_c` is that of the Gaussian quadrature (below :math:`5 \cdot 10^{-14}` relative
-    for erf with :math:`q^* \lesssim 2`; the test suite checks it against the arcsine kernel).
+    for erf with :math:`q^* \lesssim 2`; the test suite checks it against the arcsine kernel). Just on
+    the chaotic side of the critical line (:math:`\chi_1 - 1 \lesssim 10^{-7}`) :math:`1 - \chi_c` can
+    drown in rounding; ``inf`` is returned when the computed :math:`\chi_c` is not below 1, and
+    :math:`\xi_c` is never negative.
 
     Refused (``ValueError``) when the correlation map is not defined:
 
@@ -429,6 +443,8 @@ def depth_scale(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> f
         return float("inf")
     c_star = 0.0 if gap(0.0) <= 0.0 else optimize.brentq(gap, 0.0, top, xtol=1e-14)
     chi_c = sigma_w2 * _gauss_pair_mean(df, df, q, c_star)
+    if chi_c >= 1.0:  # numerically critical: at a stable c* < 1 the slope is < 1, here lost in rounding
+        return float("inf")
     return -1.0 / np.log(chi_c)
 
 
