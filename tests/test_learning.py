@@ -977,7 +977,7 @@ def test_fixed_design_interpolation_reproduces_a_polynomial_target():
     assert bias_default > 1e-3  # negative control: the default target is not a cubic
 
 
-# --------------------------------------------------------------------------- mutation testing: ties, conversions, caps
+# --------------------------------------------------------------------------- edge cases: ties, conversions, checks, iteration caps
 def test_a_sample_point_on_a_threshold_is_classified_one():
     r"""$h_\theta(x) = \indic\{x \ge \theta\}$ counts a point on the threshold as 1: with the thresholds placed at the sample points themselves (replaying the seed), the uniform deviation and the excess risk of the first empirical risk minimizer equal a loop over the class, and the strict rule $\indic\{x > \theta\}$ gives other values."""
     n, flip, seed = 8, 0.2, 12
