@@ -1370,3 +1370,23 @@ def test_depth_scale_is_huge_and_positive_just_on_the_chaotic_side(sigma_b2, f):
     s = init.critical_sigma_w2(sigma_b2, "tanh") * (1 + f)
     assert init.chi1(s, sigma_b2, "tanh") > 1
     assert init.depth_scale(s, sigma_b2, "tanh") > 1e6
+
+
+def test_depth_scale_is_inf_when_the_computed_chi_c_is_exactly_one():
+    r"""$\xi_c$ is never negative, also at the boundary of the guard: a pair $(\tanh, \phi')$ with the affine slope $\phi'(x) = k + x/10$ (so $\chi_1 > \chi_c$ by Cauchy-Schwarz) whose computed $\chi_c$ is exactly 1 for one $k$ of a scan gives inf, not $-1/\log 1 = -\infty$."""
+    sw, sb = 4.0, 0.01
+    q = init.fixed_point_q(sw, sb, "tanh")
+    c_star = optimize.brentq(lambda c: init.correlation_map(c, q, sw, sb, "tanh") - c, 0.0, 1 - 1e-9, xtol=1e-14)
+    k0 = np.sqrt(1 / sw - 0.01 * q * c_star)  # sw (k^2 + q c*/100) = 1: chi_c = 1 up to rounding
+    hits = 0
+    for i in range(-3, 4):
+        k = k0 + i * 2.0**-53
+        slope = lambda x, k=k: k + 0.1 * np.asarray(x, dtype=float)  # noqa: E731
+        pair = (np.tanh, slope)
+        assert init.chi1(sw, sb, pair) > 1.0  # the chaotic branch
+        hits += sw * init._gauss_pair_mean(slope, slope, q, c_star) == 1.0  # the scan reaches the boundary
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no division by log 1 = 0
+            xi = init.depth_scale(sw, sb, pair)
+        assert xi > 1e12
+    assert hits >= 1
