@@ -860,6 +860,43 @@ def test_fixed_design_bias_counts_the_target_along_a_tiny_singular_value():
     assert v_gd[0] == pytest.approx(0.25 * (1 - 0.75**10) ** 2 / 2, rel=1e-12)
 
 
+def test_fixed_design_with_one_sample_or_no_feature():
+    r"""One sample $\Phi = (3, 4)$ ($s = 5$, $v = (3, 4)/5$): ridge has $\mathrm{bias}^2 = (\frac{\lambda}{25 + \lambda})^2 \cdot 25 (v^\top w^*)^2$, variance $\sigma^2 (\frac{25}{25 + \lambda})^2$, GD the factor $g = 1 - (1 - 50\eta)^t$; with no feature nothing is fitted (both 0); a design with no sample or not 2-D is refused, naming Phi."""
+    Phi, w_star, sigma = np.array([[3.0, 4.0]]), np.array([1.0, 2.0]), 0.5
+    lams = np.array([0.0, 1.0, 25.0])
+    bias2, var = learning.ridge_fixed_design(Phi, w_star, sigma, lams)
+    np.testing.assert_allclose(bias2, (lams / (25 + lams)) ** 2 * 25 * (11 / 5) ** 2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(var, sigma**2 * (25 / (25 + lams)) ** 2, rtol=1e-12)
+    times = np.array([0, 1, 3])
+    bias2, var = learning.gd_fixed_design(Phi, w_star, sigma, 0.01, times)
+    g = 1 - 0.5**times
+    np.testing.assert_allclose(bias2, (1 - g) ** 2 * 25 * (11 / 5) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(var, sigma**2 * g**2, rtol=1e-12)
+    for result in (learning.ridge_fixed_design(np.zeros((3, 0)), np.zeros(0), sigma, [0.0, 1.0]),
+                   learning.gd_fixed_design(np.zeros((3, 0)), np.zeros(0), sigma, 0.1, [0, 2])):
+        np.testing.assert_array_equal(result, np.zeros((2, 2)))
+    for fn, extra in ((learning.ridge_fixed_design, ([1.0],)), (learning.gd_fixed_design, (0.1, [1]))):
+        with pytest.raises(ValueError, match=r"^Phi must have at least one row \(one sample\), got shape \(0, 2\)$"):
+            fn(np.zeros((0, 2)), np.zeros(2), sigma, *extra)
+        with pytest.raises(ValueError, match=r"^Phi .*dimension"):
+            fn(np.zeros(2), np.zeros(2), sigma, *extra)
+
+
+def test_classifier_with_one_class_or_no_sample():
+    r"""With one sample $\Phi = (1)$, $y = +1$ the logistic objective $\log(1 + e^{-w}) + \lambda w^2$ has its minimizer where $\sigma(-w) = 2\lambda w$ (a scalar search agrees); the hinge fit (liblinear) needs both labels and says so, naming y; no sample is refused, naming Phi."""
+    lam = 0.1
+    w = learning.fit_linear_classifier(np.array([[1.0]]), np.array([1.0]), loss="logistic", lam=lam)
+    ref = minimize_scalar(lambda t: np.log1p(np.exp(-t)) + lam * t * t, bracket=(0.0, 1.0), tol=1e-12).x
+    assert w[0] == pytest.approx(ref, rel=1e-6)
+    assert expit(-w[0]) == pytest.approx(2 * lam * w[0], rel=1e-9)
+    for y in ([1.0], [1.0, 1.0, 1.0], [-1.0, -1.0, -1.0]):
+        with pytest.raises(ValueError, match=r"^y must contain both labels -1 and \+1 for loss='hinge' \(liblinear fits two classes\)$"):
+            learning.fit_linear_classifier(np.eye(len(y)), np.array(y), loss="hinge", lam=lam)
+    for loss in ("hinge", "logistic"):
+        with pytest.raises(ValueError, match=r"^Phi must have at least one row \(one sample\), got shape \(0, 2\)$"):
+            learning.fit_linear_classifier(np.zeros((0, 2)), np.zeros(0), loss=loss, lam=lam)
+
+
 def test_logistic_fit_that_does_not_converge_raises():
     """Features of size 10^8 (where rounding in the gradient alone exceeds the tolerance 1e-10): Newton's method does not reach the tolerance in 100 steps, and the fit raises ConvergenceWarning instead of returning a non-minimizer."""
     Phi = np.array([[-1.12308102e8, 3.98075736e7], [-1.26840329e7, -1.33023131e7], [5.01974872e7, 3.53524569e7]])

@@ -227,6 +227,14 @@ def legendre_population_risk(
     return 0.5 * (err**2) @ wts + noise_std**2
 
 
+def _check_design(Phi) -> np.ndarray:
+    """A design matrix: a 2-D array with at least one row (risks and losses average over the rows)."""
+    Phi = check_array("Phi", Phi, ndim=2)
+    if Phi.shape[0] == 0:
+        raise ValueError(f"Phi must have at least one row (one sample), got shape {Phi.shape}")
+    return Phi
+
+
 def ridge_fixed_design(Phi, w_star, noise_std: float, lams) -> tuple[np.ndarray, np.ndarray]:
     r"""Bias² and variance of ridge in the fixed-design model :math:`y = \Phi w^* + \varepsilon`.
 
@@ -239,7 +247,7 @@ def ridge_fixed_design(Phi, w_star, noise_std: float, lams) -> tuple[np.ndarray,
 
     Returns the two arrays, one entry per value of ``lams``.
     """
-    Phi = check_array("Phi", Phi, ndim=2)
+    Phi = _check_design(Phi)
     w_star = check_array("w_star", w_star, shape=(Phi.shape[1],))
     noise_std = check_real("noise_std", noise_std, minimum=0.0)
     lams = check_array("lams", lams, ndim=(0, 1)).reshape(-1)
@@ -250,7 +258,7 @@ def ridge_fixed_design(Phi, w_star, noise_std: float, lams) -> tuple[np.ndarray,
     coef = (Vt @ w_star) ** 2
     # a direction with s_i <= 1e-12 s_1 counts as null (the numerical rank, as for lam = 0): the estimator
     # does not move along it (shrink 0), but the part of Phi w* along it is still missed (bias)
-    kept = s > s.max() * 1e-12
+    kept = s > s.max() * 1e-12 if s.size else np.zeros(0, dtype=bool)  # no columns: nothing to fit
     shrink = np.zeros((lams.size, s.size))
     shrink[:, kept] = s[kept] ** 2 / (s[kept] ** 2 + n * lams[:, None])  # s^2 / (s^2 + n lam)
     bias2 = np.sum((1.0 - shrink) ** 2 * s**2 * coef, axis=1) / n
@@ -270,7 +278,7 @@ def gd_fixed_design(Phi, w_star, noise_std: float, lr: float, times) -> tuple[np
 
     Returns the two arrays, one entry per time in ``times`` (integers ``>= 0``).
     """
-    Phi = check_array("Phi", Phi, ndim=2)
+    Phi = _check_design(Phi)
     w_star = check_array("w_star", w_star, shape=(Phi.shape[1],))
     noise_std = check_real("noise_std", noise_std, minimum=0.0)
     lr = check_real("lr", lr, minimum=0.0, strict=True)
@@ -568,9 +576,9 @@ def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
     1e-4, at most :math:`10^6` passes over the data; a fit that does not converge raises
     ``ConvergenceWarning`` as an error). liblinear visits the coordinates in a random order; its seed
     is fixed (``random_state=0``), so the fit does not depend on NumPy's global random state.
-    ``y`` has entries :math:`\pm 1`.
+    ``y`` has entries :math:`\pm 1`, both present for the hinge loss; ``Phi`` has at least one row.
     """
-    Phi = check_array("Phi", Phi, ndim=2)
+    Phi = _check_design(Phi)
     y = check_array("y", y, shape=(Phi.shape[0],))
     if not np.all(np.abs(y) == 1.0):
         raise ValueError("y must have entries -1 or +1")
@@ -578,6 +586,8 @@ def fit_linear_classifier(Phi, y, *, loss: str, lam: float) -> np.ndarray:
     lam = check_real("lam", lam, minimum=0.0, strict=True)
     n, q = Phi.shape
     if loss == "hinge":
+        if np.all(y == y[0]):
+            raise ValueError("y must contain both labels -1 and +1 for loss='hinge' (liblinear fits two classes)")
         import warnings
 
         from sklearn.exceptions import ConvergenceWarning
