@@ -895,6 +895,8 @@ def test_classifier_with_one_class_or_no_sample():
     for loss in ("hinge", "logistic"):
         with pytest.raises(ValueError, match=r"^Phi must have at least one row \(one sample\), got shape \(0, 2\)$"):
             learning.fit_linear_classifier(np.zeros((0, 2)), np.zeros(0), loss=loss, lam=lam)
+        with pytest.raises(ValueError, match=r"^Phi .*dimension"):
+            learning.fit_linear_classifier(np.ones(2), np.ones(2), loss=loss, lam=lam)
 
 
 def test_logistic_fit_that_does_not_converge_raises():
