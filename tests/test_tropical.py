@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from math import comb
 
 import numpy as np
@@ -1437,8 +1438,10 @@ def test_tiny_pre_activations_still_change_sign_on_a_line():
 
 def test_grid_of_an_affine_network_has_one_region():
     """A network without hidden neurons has one activation pattern (the empty one) at every grid point; one neuron whose line crosses the window has two."""
-    g = tp.regions_on_grid([np.array([[1.0, -1.0]])], [np.array([0.5])], resolution=5)
+    g = tp.regions_on_grid([np.array([[1.0, -1.0]])], [np.array([0.5])], (-1.0, 3.0), (0.0, 2.0), resolution=5)
     assert g.n_regions == 1 and g.labels.shape == (5, 5) and np.all(g.labels == 0)
+    np.testing.assert_array_equal(g.x, [-1.0, 0.0, 1.0, 2.0, 3.0])  # the grid is reported, as for any network
+    np.testing.assert_array_equal(g.y, [0.0, 0.5, 1.0, 1.5, 2.0])
     assert np.issubdtype(g.labels.dtype, np.integer)  # labels number the patterns
     g1 = tp.regions_on_grid(*_one_neuron((1.0, -1.0), 0.25), resolution=5)  # one neuron: its line y = x + 1/4
     assert g1.n_regions == 2 and np.issubdtype(g1.labels.dtype, np.integer)
@@ -1455,3 +1458,16 @@ def test_upper_facet_tolerance_boundary():
     """A facet is upper iff the last coordinate of its outer unit normal exceeds 1e-12: vertical facets (0 up to rounding) and the tie are not."""
     eq = np.array([[0.0, 1.0, 0.0], [0.0, 1e-12, 0.0], [0.0, 1.5e-12, 0.0], [0.0, -1e-12, 0.0], [1.0, 0.5, -2.0]])
     np.testing.assert_array_equal(tp._upper_facets(eq), [True, False, True, False, True])
+
+
+def test_a_segment_starting_on_a_neurons_line_or_along_a_dead_neuron_has_no_breakpoint():
+    """relu(x + 1) on [-1, 1] starts at its kink and the neuron 0*x + 0 is zero everywhere: neither changes sign inside the segment, so there is one region, found without floating-point warnings; from -2 the kink at -1 (t = 1/3) is the one breakpoint."""
+    W, b = [np.array([[1.0], [0.0]]), np.array([[1.0, 1.0]])], [np.array([1.0, 0.0]), np.array([0.0])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 or x/0 on the way
+        R = tp.regions_on_line(W, b, [-1.0], [1.0])
+        assert R.n_regions == 1
+        np.testing.assert_array_equal(R.t, [0.0, 1.0])
+        R = tp.regions_on_line(W, b, [-2.0], [1.0])
+        assert R.n_regions == 2
+        np.testing.assert_allclose(R.t, [0.0, 1 / 3, 1.0], rtol=1e-15)
