@@ -1390,3 +1390,31 @@ def test_depth_scale_is_inf_when_the_computed_chi_c_is_exactly_one():
             xi = init.depth_scale(sw, sb, pair)
         assert xi > 1e12
     assert hits >= 1
+
+
+def test_depth_scale_at_c_star_zero_when_rounding_puts_the_correlation_map_below_zero():
+    r"""$\phi = \sin + 10^{-17}\cos$ without bias: $\mathcal{C}(0) = \sigma_w^2(\mathbb{E}\phi)^2/q^* \approx 10^{-34}$, which rounding can make negative; $c^* = 0$ up to that, and $\xi_c = -1/\log(\sigma_w^2 (\mathbb{E}\cos u)^2) = 1/(q^* - \log\sigma_w^2)$ with $q^* = \sigma_w^2(1 - e^{-2q^*})/2$."""
+    eps = 1e-17
+    pair = (lambda x: np.sin(x) + eps * np.cos(x), lambda x: np.cos(x) - eps * np.sin(x))
+    negative = 0
+    for sw in (1.5, 1.7, 1.725, 2.0, 3.0):
+        q = init.fixed_point_q(sw, 0.0, pair)
+        q_exact = optimize.brentq(lambda t: sw * (1 - np.exp(-2 * t)) / 2 - t, 1e-3, 10.0, xtol=1e-15)
+        assert q == pytest.approx(q_exact, rel=1e-12)
+        negative += init.correlation_map(0.0, q, sw, 0.0, pair) < 0.0
+        assert init.depth_scale(sw, 0.0, pair) == pytest.approx(1 / (q_exact - np.log(sw)), rel=1e-11)
+    assert negative >= 1  # the scan reaches the rounding case
+
+
+def test_depth_scale_is_inf_when_the_correlation_map_at_one_minus_1e9_is_not_below_it():
+    r"""The documented threshold of the chaotic search: when the computed $\mathcal{C}(1 - 10^{-9}) - (1 - 10^{-9})$ is exactly 0 (next to the tanh critical line at $\sigma_b^2 = 1$, where it is rounding noise), $c^*$ counts as 1 and $\xi_c = \infty$, although the slope there rounds below 1."""
+    sb, top = 1.0, 1 - 1e-9
+    sc = init.critical_sigma_w2(sb, "tanh")
+    ties = 0
+    for f in (1.2309079138896019e-10, 1.9085421440066898e-10, 3.0283286655749457e-10, 2.0102873757128834e-09):
+        s = sc * (1 + f)
+        q = init.fixed_point_q(s, sb, "tanh")
+        if init.correlation_map(top, q, s, sb, "tanh") - top == 0.0:
+            ties += 1
+            assert init.depth_scale(s, sb, "tanh") == float("inf")
+    assert ties >= 1  # the scan reaches the tie

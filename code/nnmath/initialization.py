@@ -338,7 +338,7 @@ def fixed_point_q(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh", *,
         lo = lo / 2.0
         if lo < 1e-30:
             return 0.0
-    return float(optimize.brentq(g, lo, hi, xtol=1e-300, rtol=1e-13))
+    return float(optimize.brentq(g, lo, hi, xtol=1e-300))
 
 
 def correlation_map(c, q_star: float, sigma_w2: float, sigma_b2: float, phi: Activation = "tanh"):
@@ -413,7 +413,9 @@ def depth_scale(sigma_w2: float, sigma_b2: float, phi: Activation = "tanh") -> f
     for erf with :math:`q^* \lesssim 2`; the test suite checks it against the arcsine kernel). Just on
     the chaotic side of the critical line (:math:`\chi_1 - 1 \lesssim 10^{-7}`) :math:`1 - \chi_c` can
     drown in rounding; ``inf`` is returned when the computed :math:`\chi_c` is not below 1, and
-    :math:`\xi_c` is never negative.
+    :math:`\xi_c` is never negative. Likewise the point counts as critical (``inf``) when the computed
+    :math:`\mathcal{C}(1 - 10^{-9}) \ge 1 - 10^{-9}`: then :math:`c^*` is within :math:`10^{-9}` of 1, or
+    rounding cannot tell.
 
     Refused (``ValueError``) when the correlation map is not defined:
 
