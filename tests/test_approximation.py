@@ -1315,12 +1315,16 @@ def test_taylor_ridge_target_is_the_midpoint_sum_of_the_taylor_formula():
             ap.taylor_ridge_target(bad, h, dh, d2h)
 
 
+def _planted_saddle(seed: int, d: int, n: int, beta: float):
+    """A random orthogonal frame Q of R^d, the planted saddle target on it, and its midpoint nodes of [-beta, beta]."""
+    Q = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))[0]
+    return Q, ap.planted_saddle_target(Q, n_atoms=n, spread=beta), -beta + (np.arange(n) + 0.5) * 2 * beta / n
+
+
 def test_planted_saddle_target_is_the_midpoint_average():
     r"""`planted_saddle_target` is $\psi(s_1) - \psi(s_2)$ with $\psi(t) = \frac1n\sum_i \relu(t - v_i) + \relu(-t - v_i)$ at the midpoints of $[-\beta, \beta]$; defaults $n = 256$, $\beta = 1/2$ give path norm $4 + 2\beta = 5$."""
-    Q = np.linalg.qr(np.random.default_rng(1).standard_normal((4, 4)))[0]
     n, beta = 6, 0.3
-    t = ap.planted_saddle_target(Q, n_atoms=n, spread=beta)
-    v = -beta + (np.arange(n) + 0.5) * 2 * beta / n
+    Q, t, v = _planted_saddle(1, 4, n, beta)
 
     def psi(s):
         return np.mean(_relu(s[:, None] - v) + _relu(-s[:, None] - v), axis=1)
@@ -1620,10 +1624,8 @@ def test_free_knot_fit_returns_the_best_polygon_when_fewer_pieces_end_elsewhere(
 
 def test_planted_saddle_target_layout_of_its_units():
     r"""The units of `planted_saddle_target` come in blocks for $u = q_1, -q_1, q_2, -q_2$; in each, unit $i$ points along $u$, has its kink $\langle u, x\rangle = v_i$ at the increasing midpoint nodes of $[-\beta, \beta]$ and weight $\pm(1 + \abs{v_i})/n$."""
-    Q = np.linalg.qr(np.random.default_rng(2).standard_normal((3, 3)))[0]
     n, beta = 5, 0.4
-    t = ap.planted_saddle_target(Q, n_atoms=n, spread=beta)
-    v = -beta + (np.arange(n) + 0.5) * 2 * beta / n
+    Q, t, v = _planted_saddle(2, 3, n, beta)
     blocks = [(Q[:, 0], 1.0), (-Q[:, 0], 1.0), (Q[:, 1], -1.0), (-Q[:, 1], -1.0)]
     for i, (u, sign) in enumerate(blocks):
         W, b, c = (a[i * n:(i + 1) * n] for a in (t.W, t.b, t.c))
