@@ -137,10 +137,15 @@ def gd_least_squares(Phi, y, lr: float, steps: int) -> np.ndarray:
     return W
 
 
+def _nonzero(s: np.ndarray) -> np.ndarray:
+    """Which singular values count as non-zero (the numerical rank): those above 1e-12 times the largest."""
+    return s > s.max() * 1e-12 if s.size else np.zeros(0, dtype=bool)
+
+
 def _svd(Phi: np.ndarray, y: np.ndarray):
     """Thin SVD restricted to the non-zero singular values, and the coordinates U^T y."""
     U, s, Vt = np.linalg.svd(Phi, full_matrices=False)
-    keep = s > s.max() * 1e-12 if s.size else s > 0
+    keep = _nonzero(s)
     return s[keep], Vt[keep], U[:, keep].T @ y
 
 
@@ -258,7 +263,7 @@ def ridge_fixed_design(Phi, w_star, noise_std: float, lams) -> tuple[np.ndarray,
     coef = (Vt @ w_star) ** 2
     # a direction with s_i <= 1e-12 s_1 counts as null (the numerical rank, as for lam = 0): the estimator
     # does not move along it (shrink 0), but the part of Phi w* along it is still missed (bias)
-    kept = s > s.max() * 1e-12 if s.size else np.zeros(0, dtype=bool)  # no columns: nothing to fit
+    kept = _nonzero(s)
     shrink = np.zeros((lams.size, s.size))
     shrink[:, kept] = s[kept] ** 2 / (s[kept] ** 2 + n * lams[:, None])  # s^2 / (s^2 + n lam)
     bias2 = np.sum((1.0 - shrink) ** 2 * s**2 * coef, axis=1) / n
