@@ -40,6 +40,7 @@ and every survivor with its diff line and either its reason for being equivalent
 from __future__ import annotations
 
 import argparse
+import ast
 import filecmp
 import json
 import os
@@ -64,6 +65,16 @@ NOT_UNIT_TESTS = {"test_book.py", "test_pdf.py", "test_binder.py", "test_browser
 def modules() -> list[str]:
     """Every module of the package (``__init__`` holds no code)."""
     return sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+
+
+def functions(module: str) -> list[str]:
+    """The functions and methods (``Class.method``) defined at the top level of a module of the package."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    names = [node.name for node in tree.body if isinstance(node, defs)]
+    names += [f"{node.name}.{item.name}" for node in tree.body if isinstance(node, ast.ClassDef)
+              for item in node.body if isinstance(item, defs)]
+    return sorted(names)
 
 
 def unit_tests() -> list[Path]:
@@ -91,16 +102,18 @@ def prepare(selected: list[str]) -> None:
         copy = WORK / "mutants" / "src" / "nnmath" / f"{m}.py"
         if copy.exists() and "__mutmut_orig" not in copy.read_text(encoding="utf-8"):
             copy.unlink()
-    # mutmut traces which tests reach which function once (mutants/mutmut-stats.json), and only in the
-    # modules mutated at that time: the functions of a module added to the selection later would have
-    # no tests and every mutant of it would count as unreached. Trace again when the selection grows.
-    stats, traced = WORK / "mutants" / "mutmut-stats.json", WORK / "traced-modules.json"
-    before = set(json.loads(traced.read_text())) if traced.exists() else set()
-    if stats.exists() and not set(selected) <= before:
+    # mutmut traces which tests reach which function once (mutants/mutmut-stats.json), and only through
+    # the functions that exist in the modules mutated at that time (it traces again only for new tests):
+    # a module added to the selection later, or a function added to a module, would have no tests and
+    # every mutant of it would count as unreached. Trace again when either happens.
+    stats, traced = WORK / "mutants" / "mutmut-stats.json", WORK / "traced-functions.json"
+    before = json.loads(traced.read_text()) if traced.exists() else {}
+    now = {m: functions(m) for m in selected}
+    if stats.exists() and any(not set(names) <= set(before.get(m, ())) for m, names in now.items()):
         stats.unlink()
     if not stats.exists():
         traced.parent.mkdir(parents=True, exist_ok=True)
-        traced.write_text(json.dumps(sorted(selected)))
+        traced.write_text(json.dumps(now, indent=1))
     tests = unit_tests()
     for p in tests + [ROOT / "tests" / "conftest.py"]:
         sync(p, WORK / "tests" / p.name)
